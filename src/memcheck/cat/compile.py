@@ -1,0 +1,688 @@
+"""Compile a cat model into a `Program`: a flat DAG of set/relation operations.
+
+Functions, lets, tuples, tags, variants, procedures and includes are all
+resolved at compile time (function calls are inlined), so what remains for
+each execution is a list of bitmask operations plus `fix` nodes for `let rec`.
+Identical operations are shared (hash-consing).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+from ..errors import MemcheckError
+from . import ast as A
+from .parse import VIRTUAL_INCLUDES, parse_cat
+from .prelude import PRELUDE, PRELUDE_SOURCE, PRIMITIVES
+
+DYNAMIC = ("rf", "co")  # relations chosen by the solver
+MAX_INLINE_DEPTH = 200
+
+
+@dataclass
+class Node:
+    """One operation of the DAG.  `args` are value slots read; `deps` are the
+    nodes that must be evaluated first, at this node's nesting level."""
+
+    kind: str
+    args: tuple[int, ...]
+    pos: A.Pos
+    data: Any = None
+    deps: tuple[int, ...] = ()
+    label: Optional[str] = None
+    text: str = ""
+    owner: Optional[int] = None       # the `let rec` group that recomputes this node
+    ph: frozenset = frozenset()       # groups whose placeholders this node depends on
+    dyn: bool = False                 # depends on rf, co or event values
+    mono: bool = True                 # monotone in rf and co
+
+
+@dataclass
+class Group:
+    """A `let rec` group: placeholders hold the previous iteration's values,
+    results are the binding bodies (later bindings see earlier results)."""
+
+    gid: int
+    names: list[str]
+    placeholders: list[int]
+    results: list[int] = field(default_factory=list)
+    body: list[int] = field(default_factory=list)
+    fix: int = -1
+    closed: bool = False
+    nested: bool = False
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A failed axiom: its name, kind and whether it is monotone in rf/co
+    (then it fails on every execution containing the same rf/co edges)."""
+
+    name: str
+    kind: str
+    monotone: bool
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A compiled check (axiom or flag) of the model, in model order."""
+
+    kind: str
+    negated: bool
+    node: int
+    name: str
+    flag: bool
+    pos: A.Pos
+    monotone: bool
+
+    @property
+    def violation(self) -> Violation:
+        """The Violation reported when this (non-flag) check fails."""
+        kind = ("~" + self.kind) if self.negated else self.kind
+        return Violation(self.name, kind, self.monotone)
+
+
+@dataclass
+class Program:
+    """The compiled model: nodes in evaluation order, rec groups, checks."""
+
+    nodes: list[Node]
+    groups: list[Group]
+    checks: list[CheckSpec]
+    empty_default: frozenset[str]     # base sets that default to empty (enum tags)
+    title: Optional[str] = None
+
+
+# ---------------------------------------------------------------- compile-time values
+
+
+@dataclass(frozen=True)
+class TagV:
+    """A tag constant."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class TagSetV:
+    """A set of tags (an enum type, or an explicit set of tags)."""
+
+    names: frozenset[str]
+
+
+@dataclass(frozen=True)
+class TupleV:
+    """A tuple of compile-time values."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A function value: inlined at each application."""
+
+    pat: A.Pattern
+    body: A.Expr
+    env: "Env"
+    name: str
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A primitive function implemented by the compiler."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ProcV:
+    """A procedure: its instructions run at each `call`."""
+
+    pat: A.Pattern
+    body: tuple
+    env: "Env"
+    name: str
+
+
+CVal = Union[int, TagV, TagSetV, TupleV, Closure, Builtin, ProcV]
+
+
+class Env:
+    """A chain of scopes mapping names to compile-time values."""
+
+    __slots__ = ("vars", "parent")
+
+    def __init__(self, vars: dict, parent: Optional["Env"] = None):
+        self.vars = vars
+        self.parent = parent
+
+    def lookup(self, name: str) -> Optional[CVal]:
+        """The value bound to name, or None."""
+        env: Optional[Env] = self
+        while env is not None:
+            v = env.vars.get(name)
+            if v is not None:
+                return v
+            env = env.parent
+        return None
+
+    def child(self, vars: dict) -> "Env":
+        """A new scope on top of this one."""
+        return Env(vars, self)
+
+
+def _err(msg: str, pos: A.Pos) -> MemcheckError:
+    return MemcheckError(msg, pos.file, pos.line, pos.col)
+
+
+def capitalise(tag: str) -> str:
+    """The event-set name of a tag, as herd builds it ('rcu-lock -> Rcu-lock)."""
+    return tag[:1].upper() + tag[1:]
+
+
+def enum_set_names(model: A.Model) -> frozenset[str]:
+    """Event-set names of all tags declared by `enum` anywhere in the model."""
+    out: set[str] = set()
+
+    def walk(instrs) -> None:
+        for ins in instrs:
+            if isinstance(ins, A.Enum):
+                out.update(capitalise(t) for t in ins.tags)
+            elif isinstance(ins, A.Include) and ins.model is not None:
+                walk(ins.model.instrs)
+            elif isinstance(ins, A.Procedure):
+                walk(ins.body)
+            elif isinstance(ins, A.IfVariantInstr):
+                walk(ins.then)
+                walk(ins.other)
+
+    walk(model.instrs)
+    return frozenset(out)
+
+
+_OPTEXT = {"union": " | ", "inter": " & ", "diff": " \\ ", "seq": " ; ", "prod": " * "}
+_POSTTEXT = {"star": "*", "plus": "+", "opt": "?", "inv": "^-1"}
+
+
+class Compiler:
+    """Turns a Model into a Program (one use per model)."""
+
+    def __init__(self, model: A.Model, variants: frozenset[str]):
+        self.model = model
+        self.variants = variants
+        self.nodes: list[Node] = []
+        self.cons: dict[tuple, int] = {}
+        self.groups: list[Group] = []
+        self.open: list[int] = []
+        self.checks: list[tuple] = []
+        self.depth = 0
+        self.empty_default = enum_set_names(model)
+
+    # ------------------------------------------------------------ nodes
+    def name_of(self, k: int) -> str:
+        """A short text for node k: its let-name or its expression."""
+        nd = self.nodes[k]
+        return nd.label or nd.text
+
+    def _text(self, kind: str, args: tuple[int, ...], data: Any) -> str:
+        names = [self.name_of(a) for a in args]
+        names = [f"({t})" if (" " in t and not self.nodes[a].label) else t
+                 for t, a in zip(names, args)]
+        if kind in ("seq", "inter") and data:
+            deco = {"r": "{}", "f": "[{}]", "o": "{}?", "s": "{}*", "i": "{}^-1"}
+            parts = []
+            for m, a, t in zip(data, args, names):
+                if m == "s":
+                    t = self.name_of(self.nodes[a].args[0])
+                    t = f"({t})" if " " in t and not self.nodes[self.nodes[a].args[0]].label else t
+                if m == "f":
+                    t = self.name_of(a)
+                parts.append(deco[m].format(t))
+            t = _OPTEXT[kind].join(parts)
+        elif kind in _OPTEXT:
+            t = _OPTEXT[kind].join(names)
+        elif kind in _POSTTEXT:
+            t = names[0] + _POSTTEXT[kind]
+        elif kind == "comp":
+            t = "~" + names[0]
+        elif kind == "toid":
+            t = f"[{self.name_of(args[0])}]"
+        elif kind in ("domain", "range", "different-values"):
+            t = f"{kind}({self.name_of(args[0])})"
+        elif kind == "base":
+            t = data
+        elif kind == "const0":
+            t = "0"
+        elif kind == "univ":
+            t = "_"
+        elif kind == "try":
+            t = f"try {names[0]} with {names[1]}"
+        else:
+            t = kind
+        return t if len(t) <= 60 else t[:57] + "..."
+
+    def top_of(self, k: int) -> int:
+        """The node to depend on for reading slot k at the current level
+        (the fix node of a finished group for the group's own nodes)."""
+        while True:
+            owner = self.nodes[k].owner
+            if owner is None or not self.groups[owner].closed:
+                return k
+            k = self.groups[owner].fix
+
+    def _add(self, node: Node, key: Optional[tuple]) -> int:
+        deps = tuple(dict.fromkeys(self.top_of(a) for a in node.args + node.deps))
+        node.deps = deps
+        ph = set(node.ph)
+        for d in deps:
+            ph |= self.nodes[d].ph
+        ph &= set(self.open)
+        node.ph = frozenset(ph)
+        node.owner = max(ph) if ph else None
+        k = len(self.nodes)
+        self.nodes.append(node)
+        if key is not None:
+            self.cons[key] = k
+        return k
+
+    def mk(self, kind: str, args: tuple[int, ...], pos: A.Pos, data: Any = None) -> int:
+        """A node for `kind(args)`, simplified and shared when possible."""
+        nodes = self.nodes
+        if kind == "union":
+            flat: list[int] = []
+            for a in args:
+                nd = nodes[a]
+                if nd.kind == "union" and nd.label is None:
+                    flat.extend(nd.args)
+                elif nd.kind != "const0":
+                    flat.append(a)
+            args = tuple(dict.fromkeys(flat))
+            if not args:
+                return self.const0(pos)
+            if len(args) == 1:
+                return args[0]
+        elif kind in ("inter", "seq"):
+            ops: list[tuple[str, int]] = []
+            for a in args:
+                ops.extend(self._operands(kind, a, pos))
+            if kind == "inter":
+                ops = list(dict.fromkeys(ops))
+            if any(m in "rf" and nodes[x].kind == "const0" for m, x in ops):
+                return self.const0(pos)
+            if len(ops) == 1:
+                m, x = ops[0]
+                if m == "r":
+                    return x
+                if m == "s":
+                    return self.mk("star", nodes[x].args, pos)
+                return self.mk({"f": "toid", "o": "opt", "i": "inv"}[m], (x,), pos)
+            if kind == "seq" and all(m == "f" for m, _ in ops):
+                inner = self.mk("inter", tuple(x for _, x in ops), pos)
+                return self.mk("toid", (inner,), pos)
+            data = "".join(m for m, _ in ops)
+            args = tuple(x for _, x in ops)
+        elif kind in ("diff", "prod"):
+            a, b = args
+            if nodes[a].kind == "const0" or (kind == "prod" and nodes[b].kind == "const0"):
+                return self.const0(pos)
+            if kind == "diff" and nodes[b].kind == "const0":
+                return a
+        elif kind in ("plus", "inv", "domain", "range", "toid", "different-values"):
+            if nodes[args[0]].kind == "const0":
+                return self.const0(pos)
+        elif kind in ("star", "opt"):
+            if nodes[args[0]].kind == "const0":
+                return self.mk("toid", (self.mk("univ", (), pos),), pos)
+        key = (kind, args, data)
+        hit = self.cons.get(key)
+        if hit is not None:
+            return hit
+        node = Node(kind, args, pos, data)
+        node.text = self._text(kind, args, data)
+        if kind == "base":
+            node.label = data
+        return self._add(node, key)
+
+    def _operands(self, kind: str, a: int, pos: A.Pos) -> list[tuple[str, int]]:
+        """Operand a of a sequence or intersection as (mode, slot) pairs.
+
+        Sequence modes: r relation, f filter `[S]` (slot: S), o `X?` (slot: X),
+        s `X*` (slot: X+).  Intersection modes: r relation, i `X^-1` (slot: X).
+        Unnamed nested sequences/intersections are flattened."""
+        nd = self.nodes[a]
+        if nd.kind == kind and nd.label is None:
+            return list(zip(nd.data, nd.args))
+        if kind == "seq":
+            if nd.kind == "toid":
+                return [("f", nd.args[0])]
+            if nd.label is None and nd.kind == "opt":
+                return [("o", nd.args[0])]
+            if nd.label is None and nd.kind == "star":
+                return [("s", self.mk("plus", nd.args, pos))]
+        elif nd.label is None and nd.kind == "inv":
+            return [("i", nd.args[0])]
+        return [("r", a)]
+
+    def const0(self, pos: A.Pos) -> int:
+        """The polymorphic empty value (herd's `0`)."""
+        return self.mk("const0", (), pos)
+
+    # ------------------------------------------------------------ values
+    def as_node(self, v: CVal, pos: A.Pos) -> int:
+        """v as a set/relation node, or an error."""
+        if isinstance(v, int):
+            return v
+        what = {TagV: "a tag", TagSetV: "a set of tags", TupleV: "a tuple", Closure: "a function",
+                Builtin: "a function", ProcV: "a procedure"}.get(type(v), "a value")
+        raise _err(f"expected an event set or a relation, got {what}", pos)
+
+    def label(self, name: str, v: CVal) -> None:
+        """Remember `name` as the let-name of node v (first name wins)."""
+        if isinstance(v, int):
+            nd = self.nodes[v]
+            if nd.label is None and nd.kind not in ("const0", "univ"):
+                nd.label = name
+
+    def bind_pat(self, pat: A.Pattern, v: CVal, out: dict, pos: A.Pos) -> None:
+        """Bind pattern `pat` to v into `out`."""
+        if isinstance(pat, A.PVar):
+            if pat.name is not None:
+                out[pat.name] = v
+                self.label(pat.name, v)
+            return
+        if not isinstance(v, TupleV) or len(v.items) != len(pat.names):
+            raise _err(f"expected a tuple of {len(pat.names)} values", pos)
+        for name, item in zip(pat.names, v.items):
+            if name is not None:
+                out[name] = item
+                self.label(name, item)
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e: A.Expr, env: Env) -> CVal:
+        """Compile expression e in env."""
+        m = getattr(self, "e_" + type(e).__name__)
+        return m(e, env)
+
+    def e_Var(self, e: A.Var, env: Env) -> CVal:
+        v = env.lookup(e.name)
+        if v is not None:
+            return v
+        return self.mk("base", (), e.pos, e.name)
+
+    def e_Tag(self, e: A.Tag, env: Env) -> CVal:
+        return TagV(e.name)
+
+    def e_Empty(self, e: A.Empty, env: Env) -> CVal:
+        return self.const0(e.pos)
+
+    def e_Universe(self, e: A.Universe, env: Env) -> CVal:
+        return self.mk("univ", (), e.pos)
+
+    def e_ExplicitSet(self, e: A.ExplicitSet, env: Env) -> CVal:
+        vals = [self.expr(x, env) for x in e.elems]
+        if not vals:
+            return self.const0(e.pos)
+        if all(isinstance(v, TagV) for v in vals):
+            return TagSetV(frozenset(v.name for v in vals))
+        raise _err("explicit sets of events are not supported", e.pos)
+
+    def e_Tuple(self, e: A.Tuple, env: Env) -> CVal:
+        return TupleV(tuple(self.expr(x, env) for x in e.elems))
+
+    def e_Unop(self, e: A.Unop, env: Env) -> CVal:
+        a = self.as_node(self.expr(e.expr, env), e.pos)
+        return self.mk(e.op, (a,), e.pos)
+
+    def e_Binop(self, e: A.Binop, env: Env) -> CVal:
+        if e.op == "add":
+            raise _err("the '++' operator is not supported", e.pos)
+        a = self.as_node(self.expr(e.left, env), e.left.pos)
+        b = self.as_node(self.expr(e.right, env), e.right.pos)
+        return self.mk(e.op, (a, b), e.pos)
+
+    def e_App(self, e: A.App, env: Env) -> CVal:
+        f = self.expr(e.func, env)
+        arg = self.expr(e.arg, env)
+        return self.apply(f, arg, e)
+
+    def apply(self, f: CVal, arg: CVal, e: A.App) -> CVal:
+        """Inline the application of f to arg."""
+        if isinstance(f, Builtin):
+            kind = f.name
+            return self.mk(kind, (self.as_node(arg, e.arg.pos),), e.pos)
+        if isinstance(f, Closure):
+            if self.depth >= MAX_INLINE_DEPTH:
+                raise _err(f"recursion too deep in '{f.name}' (recursive functions are not "
+                           "supported)", e.pos)
+            scope: dict = {}
+            self.bind_pat(f.pat, arg, scope, e.pos)
+            self.depth += 1
+            try:
+                return self.expr(f.body, f.env.child(scope))
+            finally:
+                self.depth -= 1
+        if isinstance(f, int) and self.nodes[f].kind == "base":
+            raise _err(f"unknown function '{self.nodes[f].data}'", e.pos)
+        raise _err("this expression is not a function", e.pos)
+
+    def e_Fun(self, e: A.Fun, env: Env) -> CVal:
+        return Closure(e.pat, e.body, env, e.name)
+
+    def e_LetIn(self, e: A.LetIn, env: Env) -> CVal:
+        return self.expr(e.body, self.let(e.rec, e.bindings, env, e.pos))
+
+    def e_Try(self, e: A.Try, env: Env) -> CVal:
+        mark = (len(self.open), self.depth)
+        try:
+            v = self.expr(e.expr, env)
+        except MemcheckError:
+            del self.open[mark[0]:]
+            self.depth = mark[1]
+            return self.expr(e.default, env)
+        if not isinstance(v, int) or not self._reaches_base(v):
+            return v
+        d = self.expr(e.default, env)
+        if not isinstance(d, int):
+            return v
+        return self.mk("try", (v, d), e.pos)
+
+    def _reaches_base(self, k: int) -> bool:
+        """Node k reads some base set/relation (so it may be undefined at run time)."""
+        seen: set[int] = set()
+        stack = [k]
+        while stack:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            nd = self.nodes[x]
+            if nd.kind == "base" and nd.data not in DYNAMIC:
+                return True
+            stack.extend(nd.args)
+            stack.extend(nd.deps)
+            if nd.kind == "fix":
+                stack.extend(self.groups[nd.data].results)
+        return False
+
+    def e_IfVariant(self, e: A.IfVariant, env: Env) -> CVal:
+        return self.expr(e.then if self.cond(e.cond) else e.other, env)
+
+    def e_Match(self, e: A.Match, env: Env) -> CVal:
+        raise _err("'match' is not supported", e.pos)
+
+    def cond(self, c: A.VCond) -> bool:
+        """Value of a variant condition (unknown variants are unset)."""
+        if isinstance(c, A.VName):
+            return c.name in self.variants
+        if isinstance(c, A.VNot):
+            return not self.cond(c.cond)
+        if isinstance(c, A.VAnd):
+            return self.cond(c.left) and self.cond(c.right)
+        return self.cond(c.left) or self.cond(c.right)
+
+    # ------------------------------------------------------------ bindings
+    def let(self, rec: bool, bindings: tuple[A.Binding, ...], env: Env, pos: A.Pos) -> Env:
+        """The scope after `let [rec] bindings`."""
+        if not rec:
+            out: dict = {}
+            for b in bindings:
+                self.bind_pat(b.pat, self.expr(b.expr, env), out, b.pos)
+            return env.child(out)
+        if all(isinstance(b.expr, A.Fun) for b in bindings):
+            scope: dict = {}
+            new = env.child(scope)
+            for b in bindings:
+                self.bind_pat(b.pat, Closure(b.expr.pat, b.expr.body, new, b.expr.name), scope,
+                              b.pos)
+            return new
+        for b in bindings:
+            if not isinstance(b.pat, A.PVar) or b.pat.name is None:
+                raise _err("'let rec' of tuples is not supported", b.pos)
+            if isinstance(b.expr, A.Fun):
+                raise _err("'let rec' mixing functions and values is not supported", b.pos)
+        return self.letrec(bindings, env, pos)
+
+    def letrec(self, bindings: tuple[A.Binding, ...], env: Env, pos: A.Pos) -> Env:
+        """Compile a recursive group of set/relation bindings into a fix node."""
+        gid = len(self.groups)
+        names = [b.pat.name for b in bindings]
+        group = Group(gid, names, [], nested=bool(self.open))
+        self.groups.append(group)
+        self.open.append(gid)
+        start = len(self.nodes)
+        for i, (name, b) in enumerate(zip(names, bindings)):
+            ph = Node("ph", (), b.pos, (gid, i), label=name, text=name, ph=frozenset({gid}))
+            group.placeholders.append(self._add(ph, None))
+        scope = dict(zip(names, group.placeholders))
+        inner = env.child(scope)
+        for name, b in zip(names, bindings):
+            r = self.as_node(self.expr(b.expr, inner), b.pos)
+            group.results.append(r)
+            scope[name] = r
+            self.label(name, r)
+        self.open.pop()
+        phs = set(group.placeholders)
+        group.body = [k for k in range(start, len(self.nodes))
+                      if self.nodes[k].owner == gid and k not in phs]
+        out = env.child({n: r for n, r in zip(names, group.results)})
+        if not group.body:
+            group.closed = True
+            return out
+        ext: dict[int, None] = {}
+        for k in group.body:
+            for d in self.nodes[k].deps:
+                if self.nodes[d].owner != gid:
+                    ext[d] = None
+        for r in group.results:
+            if self.nodes[r].owner != gid:
+                ext[self.top_of(r)] = None
+        fix = Node("fix", (), pos, gid, deps=tuple(ext), text=f"let rec {', '.join(names)}")
+        group.fix = self._add(fix, None)
+        group.closed = True
+        return out
+
+    # ------------------------------------------------------------ instructions
+    def run(self, instrs: tuple, env: Env, call_label: Optional[str] = None) -> Env:
+        """Compile a sequence of instructions; returns the scope after them."""
+        for ins in instrs:
+            if isinstance(ins, A.Let):
+                env = self.let(ins.rec, ins.bindings, env, ins.pos)
+            elif isinstance(ins, A.Check):
+                self.check(ins, env, call_label)
+            elif isinstance(ins, A.Enum):
+                env = env.child({ins.name: TagSetV(frozenset(ins.tags))})
+            elif isinstance(ins, A.Include):
+                if ins.model is None:
+                    if ins.path in VIRTUAL_INCLUDES:
+                        continue
+                    raise _err(f"include \"{ins.path}\" was not loaded (use load_model)", ins.pos)
+                env = self.run(ins.model.instrs, env, call_label)
+            elif isinstance(ins, A.Procedure):
+                env = env.child({ins.name: ProcV(ins.pat, ins.body, env, ins.name)})
+            elif isinstance(ins, A.Call):
+                self.call(ins, env, call_label)
+            elif isinstance(ins, A.IfVariantInstr):
+                env = self.run(ins.then if self.cond(ins.cond) else ins.other, env, call_label)
+            elif isinstance(ins, A.Unsupported):
+                raise _err(f"'{ins.what}' is not supported", ins.pos)
+        return env
+
+    def call(self, ins: A.Call, env: Env, outer_label: Optional[str]) -> None:
+        proc = env.lookup(ins.name)
+        if not isinstance(proc, ProcV):
+            raise _err(f"unknown procedure '{ins.name}'", ins.pos)
+        if self.depth >= MAX_INLINE_DEPTH:
+            raise _err(f"recursion too deep in procedure '{ins.name}'", ins.pos)
+        scope: dict = {}
+        self.bind_pat(proc.pat, self.expr(ins.arg, env), scope, ins.pos)
+        self.depth += 1
+        try:
+            self.run(proc.body, proc.env.child(scope), ins.label or outer_label)
+        finally:
+            self.depth -= 1
+
+    def check(self, ins: A.Check, env: Env, call_label: Optional[str]) -> None:
+        k = self.as_node(self.expr(ins.expr, env), ins.pos)
+        name = ins.name or call_label or A.expr_text(ins.expr)
+        self.checks.append((ins, k, name))
+
+    # ------------------------------------------------------------ analysis
+    def finish(self) -> Program:
+        """Compute dynamic/monotone flags and build the Program."""
+        nodes, groups = self.nodes, self.groups
+        self._flags(nodes, groups)
+        checks = []
+        for ins, k, name in self.checks:
+            nd = nodes[k]
+            mono = (not nd.dyn) or (nd.mono and not ins.negated)
+            checks.append(CheckSpec(ins.kind, ins.negated, k, name, ins.flag, ins.pos, mono))
+        return Program(nodes, groups, checks, self.empty_default, self.model.title)
+
+    @staticmethod
+    def _flags(nodes: list[Node], groups: list[Group]) -> None:
+        gdyn = [False] * len(groups)
+        gmono = [True] * len(groups)
+        changed = True
+        while changed:
+            changed = False
+            for nd in nodes:
+                if nd.kind == "base":
+                    dyn, mono = nd.data in DYNAMIC, True
+                elif nd.kind == "ph":
+                    gid = nd.data[0]
+                    dyn, mono = gdyn[gid], gmono[gid]
+                elif nd.kind == "different-values":
+                    dyn, mono = True, False
+                else:
+                    dyn = any(nodes[a].dyn for a in nd.args + nd.deps)
+                    if nd.kind == "fix":
+                        g = groups[nd.data]
+                        dyn = dyn or any(nodes[k].dyn for k in g.body)
+                        mono = all(nodes[k].mono for k in g.body + g.results) and not (
+                            dyn and g.nested)
+                    elif nd.kind == "diff":
+                        mono = nodes[nd.args[0]].mono and not nodes[nd.args[1]].dyn
+                    elif nd.kind == "comp":
+                        mono = not nodes[nd.args[0]].dyn
+                    else:
+                        mono = all(nodes[a].mono for a in nd.args)
+                if nd.kind == "fix":
+                    gid = nd.data
+                    if gdyn[gid] != dyn or gmono[gid] != mono:
+                        gdyn[gid], gmono[gid] = dyn, mono
+                        changed = True
+                if nd.dyn != dyn or nd.mono != mono:
+                    nd.dyn, nd.mono = dyn, mono
+                    changed = True
+
+
+def _prelude_model() -> A.Model:
+    return parse_cat(PRELUDE, PRELUDE_SOURCE)
+
+
+def compile_model(model: A.Model, variants: frozenset[str] = frozenset()) -> Program:
+    """Compile `model` (includes already loaded) under the given variants."""
+    comp = Compiler(model, frozenset(variants))
+    root = Env({name: Builtin(name) for name in PRIMITIVES})
+    env = comp.run(_prelude_model().instrs, root)
+    comp.run(model.instrs, env)
+    return comp.finish()

@@ -1,0 +1,149 @@
+"""Decide whether a concrete candidate execution is allowed by a cat model.
+
+`Evaluator` compiles the model once; `check` runs per candidate execution,
+reusing everything that does not depend on rf/co through a small cache keyed
+by `Execution.static_key`; `explain` says why a check failed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Hashable, Mapping, Optional, Sequence
+
+from ..errors import MemcheckError
+from . import ast as A
+from . import ops as O
+from .compile import DYNAMIC, CheckSpec, Program, Violation, compile_model
+from .plan import Planner, State
+from .relation import Rel
+
+__all__ = ["Execution", "DYNAMIC", "Violation", "CheckResult", "Explanation", "Evaluator"]
+
+CACHE_SIZE = 128
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A candidate execution over events 0..n-1: named base sets (bitmasks),
+    base relations (row tuples), event values, and a key identifying the
+    static part (equal keys: identical sets and relations other than rf/co)."""
+
+    n: int
+    sets: Mapping[str, int]
+    rels: Mapping[str, Rel]
+    values: Sequence[Optional[int]] = ()
+    static_key: Hashable = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The failed (non-flag) checks, and the names of the flags raised."""
+
+    violations: list[Violation]
+    flags: frozenset[str]
+
+    @property
+    def allowed(self) -> bool:
+        """The model allows the execution."""
+        return not self.violations
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a check failed: labelled edges (a cycle, a loop path or a pair) and
+    rf/co edges ('rf'|'co', a, b) that suffice, with the static part, to fail it."""
+
+    edges: list[tuple[int, int, str]]
+    facts: frozenset[tuple[str, int, int]]
+
+
+def _located(e: O.CatTypeError, pos: A.Pos) -> MemcheckError:
+    return MemcheckError(str(e), pos.file, pos.line, pos.col)
+
+
+class Evaluator:
+    """A compiled model, ready to check executions (compile once per process)."""
+
+    def __init__(self, model: A.Model, variants: frozenset[str] = frozenset()):
+        self.model = model
+        self.variants = frozenset(variants)
+        self.program: Program = compile_model(model, self.variants)
+        self._cache: dict[Hashable, State] = {}
+
+    def __getstate__(self) -> dict:
+        return {"model": self.model, "variants": self.variants}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["model"], state["variants"])
+
+    @property
+    def checks(self) -> list[CheckSpec]:
+        """The model's checks (axioms and flags) in order."""
+        return self.program.checks
+
+    def _state(self, ex: Execution) -> State:
+        key = ex.static_key
+        if key is None:
+            return Planner(self.program, ex).build()
+        st = self._cache.get(key)
+        if st is None:
+            st = Planner(self.program, ex).build()
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = st
+        return st
+
+    def check(self, ex: Execution, stop_at_first: bool = True) -> CheckResult:
+        """Evaluate the model's checks on ex, in model order (stopping at the
+        first failed axiom when stop_at_first)."""
+        st = self._state(ex)
+        v = st.vals.copy()
+        violations: list[Violation] = []
+        flags: list[str] = []
+        k = -1
+        try:
+            for entry in st.plan:
+                for k, fn in entry.steps:
+                    v[k] = fn(v, ex)
+                ok = entry.fixed
+                spec = entry.spec
+                if ok is None:
+                    k = spec.node
+                    ok = entry.test(v[k]) != spec.negated
+                if spec.flag:
+                    if ok:
+                        flags.append(spec.name)
+                elif not ok:
+                    violations.append(spec.violation)
+                    if stop_at_first:
+                        break
+        except O.CatTypeError as e:
+            raise _located(e, self.program.nodes[k].pos) from None
+        return CheckResult(violations, frozenset(flags))
+
+    def explain(self, ex: Execution, violation: Violation) -> Explanation:
+        """Edges and rf/co facts showing why `violation` holds on ex."""
+        from .explain import explain_check
+        return explain_check(self, ex, violation)
+
+    def values_for(self, ex: Execution, spec: CheckSpec,
+                   traces: Optional[dict] = None) -> tuple[State, list]:
+        """The static state and all slot values computed up to `spec` on ex (for
+        explanations); with `traces`, records each iteration of the dynamic
+        let-rec groups, per group id."""
+        st = self._state(ex)
+        nodes = self.program.nodes
+        v = st.vals.copy()
+        k = -1
+        try:
+            for entry in st.plan:
+                for k, fn in entry.steps:
+                    if traces is not None and nodes[k].kind == "fix":
+                        gid = nodes[k].data
+                        traces[gid] = []
+                        fn = st.planner.fix_fn(gid, traces[gid])
+                    v[k] = fn(v, ex)
+                if entry.spec is spec:
+                    break
+        except O.CatTypeError as e:
+            raise _located(e, nodes[k].pos) from None
+        return st, v

@@ -1,0 +1,346 @@
+"""Specialise a compiled Program to the static part of an execution.
+
+For one static key (same events, sets and non-rf/co relations) this resolves
+`try` choices, evaluates every node that does not depend on rf/co, finds the
+dynamic nodes that are empty whatever rf/co are, and lays out, per check, the
+list of (slot, function) steps left to run for each candidate execution.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..errors import MemcheckError
+from . import ops as O
+from .compile import DYNAMIC, CheckSpec, Group, Node, Program
+
+NodeFn = Callable[[list, object], object]
+Step = tuple[int, NodeFn]
+
+
+@dataclass
+class PlanEntry:
+    """The steps that must run before `spec` can be tested, and its result
+    when it does not depend on rf/co (`fixed`, already negation-adjusted)."""
+
+    steps: tuple[Step, ...]
+    spec: CheckSpec
+    test: Callable[[object], bool]
+    fixed: Optional[bool]
+
+
+@dataclass
+class State:
+    """Everything computed once per static key."""
+
+    vals: list
+    plan: list[PlanEntry]
+    choice: dict[int, int]
+    empty: bytearray                       # 1: node known empty for every rf/co
+    planner: "Planner"
+
+
+def _err(msg: str, nd: Node) -> MemcheckError:
+    return MemcheckError(msg, nd.pos.file, nd.pos.line, nd.pos.col)
+
+
+class Planner:
+    """Builds the `State` of one static key (see module doc)."""
+
+    def __init__(self, prog: Program, ex) -> None:
+        self.prog = prog
+        self.nodes = prog.nodes
+        self.ex = ex
+        self.choice: dict[int, int] = {}
+        self.fns: dict[int, NodeFn] = {}
+        self.group_steps: dict[int, list[Step]] = {}
+
+    # ------------------------------------------------------------ analysis
+    def _fails(self) -> None:
+        nodes, ex = self.nodes, self.ex
+        fails = [False] * len(nodes)
+        known = self.prog.empty_default
+        for k, nd in enumerate(nodes):
+            kind = nd.kind
+            if kind == "base":
+                name = nd.data
+                fails[k] = not (name in ex.sets or name in ex.rels or
+                                (name in known and name not in DYNAMIC))
+            elif kind == "try":
+                a, b = nd.args
+                fails[k] = fails[a] and fails[b]
+                self.choice[k] = b if fails[a] else a
+            elif kind == "fix":
+                fails[k] = any(fails[d] for d in nd.deps)
+            else:
+                fails[k] = any(fails[a] for a in nd.args)
+        self.fails = fails
+
+    def _chain(self, k: int) -> list[int]:
+        """k and the fix nodes that compute it, outwards."""
+        out = [k]
+        owner = self.nodes[k].owner
+        while owner is not None:
+            fix = self.prog.groups[owner].fix
+            out.append(fix)
+            owner = self.nodes[fix].owner
+        return out
+
+    def _need(self, root: int) -> bytearray:
+        nodes, groups = self.nodes, self.prog.groups
+        need = bytearray(len(nodes))
+        for x in self._chain(root):
+            need[x] = 1
+        for k in range(len(nodes) - 1, -1, -1):
+            if not need[k]:
+                continue
+            nd = nodes[k]
+            if nd.kind == "try":
+                for x in self._chain(self.choice[k]):
+                    need[x] = 1
+                continue
+            if nd.kind == "base" and self.fails[k]:
+                raise _err(f"unknown set or relation '{nd.data}'", nd)
+            for a in nd.args:
+                need[a] = 1
+            for d in nd.deps:
+                need[d] = 1
+            if nd.kind == "fix":
+                for r in groups[nd.data].results:
+                    need[r] = 1
+        return need
+
+    def _live_need(self, root: int) -> bytearray:
+        """Dynamic, not known-empty nodes that check `root` needs evaluated."""
+        nodes, groups, empty = self.nodes, self.prog.groups, self.empty
+        need = bytearray(len(nodes))
+        for x in self._chain(root):
+            need[x] = 1
+        for k in range(len(nodes) - 1, -1, -1):
+            nd = nodes[k]
+            if not need[k] or not nd.dyn or empty[k]:
+                continue
+            if nd.kind == "try":
+                for x in self._chain(self.choice[k]):
+                    need[x] = 1
+                continue
+            for a in nd.args:
+                need[a] = 1
+            for d in nd.deps:
+                need[d] = 1
+            if nd.kind == "fix":
+                for r in groups[nd.data].results:
+                    need[r] = 1
+        return need
+
+    # ------------------------------------------------------------ node functions
+    def fn(self, k: int) -> NodeFn:
+        """The function computing slot k from the values list and execution."""
+        f = self.fns.get(k)
+        if f is None:
+            f = self.fns[k] = self._make(k)
+        return f
+
+    def _make(self, k: int) -> NodeFn:
+        nd = self.nodes[k]
+        kind, args = nd.kind, nd.args
+        if kind == "base":
+            name = nd.data
+            if name in DYNAMIC:
+                return lambda v, ex: ex.rels[name]
+
+            def base(v, ex):
+                x = ex.sets.get(name)
+                if x is not None:
+                    return x
+                x = ex.rels.get(name)
+                return tuple(x) if x is not None else 0
+            return base
+        if kind == "const0":
+            return lambda v, ex: 0
+        if kind == "univ":
+            return lambda v, ex: (1 << ex.n) - 1
+        if kind == "try":
+            c = self.choice[k]
+            return lambda v, ex: v[c]
+        if kind == "union":
+            live = [a for a in args if not self.empty[a]]
+            if len(live) == 1:
+                a0 = live[0]
+                return lambda v, ex: v[a0]
+            union = O.union
+            if len(live) == 2:
+                a0, a1 = live
+                return lambda v, ex: union(v[a0], v[a1])
+            first, rest = live[0], live[1:]
+
+            def nary(v, ex):
+                acc = v[first]
+                for a in rest:
+                    acc = union(acc, v[a])
+                return acc
+            return nary
+        if kind == "inter":
+            rels = tuple(a for m, a in zip(nd.data, args) if m == "r")
+            invs = tuple(a for m, a in zip(nd.data, args) if m == "i")
+            if not invs and len(rels) == 2:
+                a0, a1 = rels
+                return lambda v, ex: O.inter(v[a0], v[a1])
+            return lambda v, ex: O.inter_modes(v, rels, invs)
+        if kind == "seq":
+            chain = tuple(zip(nd.data, args))
+            if nd.data == "rr":
+                a0, a1 = args
+                return lambda v, ex: O.seq(v[a0], v[a1])
+            return lambda v, ex: O.seq_chain(ex.n, v, chain)
+        if kind == "diff":
+            a0, a1 = args
+            return lambda v, ex: O.diff(v[a0], v[a1])
+        if kind == "prod":
+            a0, a1 = args
+            return lambda v, ex: O.product(ex.n, v[a0], v[a1])
+        a0 = args[0] if args else -1
+        simple = {"plus": lambda v, ex: O.plus(v[a0]),
+                  "inv": lambda v, ex: O.inverse(v[a0]),
+                  "domain": lambda v, ex: O.domain(v[a0]),
+                  "range": lambda v, ex: O.range_(v[a0]),
+                  "star": lambda v, ex: O.star(ex.n, v[a0]),
+                  "opt": lambda v, ex: O.opt(ex.n, v[a0]),
+                  "comp": lambda v, ex: O.complement(ex.n, v[a0]),
+                  "toid": lambda v, ex: O.toid(ex.n, v[a0]),
+                  "different-values": lambda v, ex: O.different_values(ex.values, v[a0])}
+        if kind in simple:
+            return simple[kind]
+        if kind == "fix":
+            return self.fix_fn(nd.data)
+        raise _err(f"internal: cannot evaluate node kind {kind}", nd)  # pragma: no cover
+
+    def body_steps(self, gid: int) -> list[Step]:
+        """The steps of one iteration of group gid (known-empty nodes skipped)."""
+        steps = self.group_steps.get(gid)
+        if steps is None:
+            g = self.prog.groups[gid]
+            steps = [(k, self.fn(k)) for k in g.body if self.need_any[k] and not self.empty[k]]
+            self.group_steps[gid] = steps
+        return steps
+
+    def fix_fn(self, gid: int, trace: Optional[list] = None) -> NodeFn:
+        """The function iterating group gid to its fixpoint (Gauss-Seidel, as herd);
+        with `trace`, appends each iteration's values of the group's nodes."""
+        g: Group = self.prog.groups[gid]
+        steps = self.body_steps(gid)
+        phs = tuple(g.placeholders)
+        pairs = tuple(zip(g.placeholders, g.results))
+        watched = tuple(g.placeholders) + tuple(k for k, _ in steps)
+        same = O.same
+
+        def fix(v, ex):
+            for p in phs:
+                v[p] = 0
+            limit = len(pairs) * ex.n * ex.n + 3
+            for _ in range(limit):
+                for k, f in steps:
+                    v[k] = f(v, ex)
+                if trace is not None:
+                    trace.append({k: v[k] for k in watched})
+                stable = True
+                for p, r in pairs:
+                    if not same(v[p], v[r]):
+                        stable = False
+                        break
+                if stable:
+                    return None
+                for p, r in pairs:
+                    v[p] = v[r]
+            raise O.CatTypeError("'let rec' did not reach a fixpoint")
+        return fix
+
+    # ------------------------------------------------------------ empties
+    def _empties(self, vals: list) -> bytearray:
+        nodes, groups = self.nodes, self.prog.groups
+        need = self.need_any
+        empty = bytearray(len(nodes))
+        nonempty: set[int] = set()
+        while True:
+            for k, nd in enumerate(nodes):
+                if not need[k]:
+                    continue
+                if not nd.dyn:
+                    x = vals[k]
+                    empty[k] = nd.kind != "fix" and x is not None and O.is_emptyval(x)
+                    continue
+                kind, args = nd.kind, nd.args
+                if kind in ("union", "fix"):
+                    src = groups[nd.data].results if kind == "fix" else args
+                    e = all(empty[a] for a in src)
+                elif kind in ("inter", "prod"):
+                    e = any(empty[a] for a in args)
+                elif kind == "seq":
+                    e = any(empty[a] for m, a in zip(nd.data, args) if m in "rf")
+                elif kind in ("diff", "plus", "inv", "domain", "range", "toid",
+                              "different-values"):
+                    e = bool(empty[args[0]])
+                elif kind == "try":
+                    e = bool(empty[self.choice[k]])
+                elif kind == "ph":
+                    e = nd.data[0] not in nonempty
+                elif kind == "const0":
+                    e = True
+                else:
+                    e = False
+                empty[k] = e
+            grew = False
+            for g in groups:
+                if g.fix >= 0 and need[g.fix] and nodes[g.fix].dyn and g.gid not in nonempty \
+                        and not all(empty[r] for r in g.results):
+                    nonempty.add(g.gid)
+                    grew = True
+            if not grew:
+                return empty
+
+    # ------------------------------------------------------------ state
+    def build(self) -> State:
+        """Compute the State of this static key."""
+        nodes, prog, ex = self.nodes, self.prog, self.ex
+        self._fails()
+        needs = [self._need(spec.node) for spec in prog.checks]
+        need_any = bytearray(len(nodes))
+        for need in needs:
+            for k, x in enumerate(need):
+                if x:
+                    need_any[k] = 1
+        self.need_any = need_any
+        self.empty = bytearray(len(nodes))  # nothing known empty while computing statics
+        vals: list = [None] * len(nodes)
+        k = -1
+        try:
+            for k, nd in enumerate(nodes):
+                if need_any[k] and not nd.dyn and nd.owner is None:
+                    vals[k] = self.fn(k)(vals, ex)
+        except O.CatTypeError as e:
+            raise _err(str(e), nodes[k]) from None
+        self.empty = self._empties(vals)
+        self.fns.clear()
+        self.group_steps.clear()
+        for k, nd in enumerate(nodes):
+            if need_any[k] and nd.dyn and self.empty[k] and nd.kind != "fix":
+                vals[k] = 0
+        plan: list[PlanEntry] = []
+        done = bytearray(len(nodes))
+        for spec in prog.checks:
+            need = self._live_need(spec.node)
+            steps = []
+            for k, nd in enumerate(nodes):
+                if need[k] and nd.dyn and nd.owner is None and not self.empty[k] \
+                        and not done[k] and nd.kind != "ph":
+                    done[k] = 1
+                    steps.append((k, self.fn(k)))
+            test = O.TESTS[spec.kind]
+            fixed = None
+            if not nodes[spec.node].dyn or self.empty[spec.node]:
+                try:
+                    fixed = test(vals[spec.node]) != spec.negated
+                except O.CatTypeError as e:
+                    raise _err(str(e), nodes[spec.node]) from None
+            plan.append(PlanEntry(tuple(steps), spec, test, fixed))
+        return State(vals, plan, self.choice, self.empty, self)

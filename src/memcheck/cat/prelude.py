@@ -1,0 +1,33 @@
+"""The names every model sees before its first line: memcheck's replacement
+for herd's stdlib.cat plus the derived communication relations.
+
+Written in cat so that explanations can label edges with these names.
+"""
+from __future__ import annotations
+
+PRELUDE_SOURCE = "<prelude>"
+
+# Native primitives (compile.py implements them): domain, range, different-values.
+PRIMITIVES = ("domain", "range", "different-values")
+
+PRELUDE = r'''
+let emptyset = 0
+let id = try id with [_]
+let M = try M with R | W
+let FW = try FW with W \ domain(co)
+let po-loc = po & loc
+let rfe = rf & ext
+let rfi = rf & int
+let coe = co & ext
+let coi = co & int
+let fr = rf^-1 ; co
+let fre = fr & ext
+let fri = fr & int
+let toid (s) = [s]
+let fencerel (S) = (po & (_ * S)) ; po
+let ctrlcfence (c, S) = (c & (_ * S)) ; po
+let imply (a, b) = ~a | b
+let nodetour (r1, r2, r3) = r1 \ (r2 ; r3)
+let singlestep (r) = nodetour (r, r, r)
+let udr (r) = domain (r) | range (r)
+'''

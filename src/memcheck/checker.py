@@ -1,0 +1,115 @@
+"""The checker: models compiled once, tests judged one after the other.
+
+One Checker lives per process (the CLI makes it; corpus workers make their
+own); it is the only place that knows where model files and lowering
+tables come from.
+"""
+from __future__ import annotations
+
+import time
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Optional
+
+from .cat.evaluate import Evaluator
+from .cat.parse import load_model
+from .engine.judge import Judgement, judge_program
+from .errors import MemcheckError
+from .litmus import ast as A
+from .litmus.parse_c import parse_c_litmus
+from .litmus.print_c import format_prop
+from .lower.c_walk import lower_c
+from .lower.lkmm import LkmmTarget
+
+
+def models_dir() -> Path:
+    """The installed models/ folder."""
+    return Path(str(resources.files("memcheck").joinpath("models")))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    file: str
+    lowering: str
+    description: str
+
+
+def model_index(directory: Optional[Path] = None) -> dict[str, ModelSpec]:
+    directory = directory or models_dir()
+    data = tomllib.loads((directory / "index.toml").read_text())
+    return {name: ModelSpec(name, d["file"], d["lowering"], d.get("description", ""))
+            for name, d in data.items()}
+
+
+def condition_text(c: A.Condition) -> str:
+    return f"{c.quantifier} {format_prop(c.prop)}"
+
+
+def read_test(path: str | Path) -> A.Test:
+    """Parse a litmus file; bad bytes and bad syntax become MemcheckError."""
+    path = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise MemcheckError(f"cannot read: {e.strerror}", path, 0, 0) from None
+    return parse_test_text(raw, path)
+
+
+def parse_test_text(raw: bytes, source: str) -> A.Test:
+    if b"\0" in raw:
+        raise MemcheckError("binary file, not a litmus test", source, 1, 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise MemcheckError("not UTF-8 text", source, line, 1) from None
+    first = text.lstrip().split(None, 1)[0] if text.strip() else ""
+    if first != "C":
+        raise MemcheckError(f"unsupported test kind '{first}': expected a C litmus test"
+                            if first else "empty file", source, 1, 1)
+    return parse_c_litmus(text, source)
+
+
+@dataclass
+class Checker:
+    """Compiled models and the lowering targets, kept for the process."""
+    directory: Path = field(default_factory=models_dir)
+    _evaluators: dict[str, Evaluator] = field(default_factory=dict)
+    _index: Optional[dict[str, ModelSpec]] = None
+
+    @property
+    def index(self) -> dict[str, ModelSpec]:
+        if self._index is None:
+            self._index = model_index(self.directory)
+        return self._index
+
+    def model_names(self, spec: str) -> list[str]:
+        """`lkmm,x86` or `all` -> model names, checked."""
+        names = list(self.index) if spec == "all" else [s.strip() for s in spec.split(",") if s.strip()]
+        for n in names:
+            if n not in self.index:
+                raise MemcheckError(f"unknown model '{n}' (known: {', '.join(self.index)})")
+        return names
+
+    def evaluator(self, name: str) -> Evaluator:
+        ev = self._evaluators.get(name)
+        if ev is None:
+            spec = self.index[name]
+            model = load_model(str(self.directory / spec.file), [str(self.directory)])
+            ev = self._evaluators[name] = Evaluator(model)
+        return ev
+
+    def target(self, lowering: str):
+        if lowering == "lkmm":
+            return LkmmTarget.default()
+        raise MemcheckError(f"unknown lowering '{lowering}'")
+
+    def judge(self, test: A.Test, model: str, timeout: Optional[float] = None) -> Judgement:
+        spec = self.index[model]
+        program = lower_c(test, self.target(spec.lowering))
+        deadline = time.monotonic() + timeout if timeout else None
+        return judge_program(test, program, self.evaluator(model), model,
+                             condition_text(test.condition), deadline)

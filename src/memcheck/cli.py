@@ -1,0 +1,96 @@
+"""The `memcheck` command line."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+import click
+
+from . import __version__
+from .checker import Checker, read_test
+from .engine.enumerate import Timeout
+from .errors import MemcheckError
+from .report.herd_text import format_state, format_verdict
+from .report.json_out import dumps, error_record, verdict_record
+
+
+def litmus_files(paths: tuple[str, ...]) -> Iterator[str]:
+    """The files named, and every *.litmus below the directories named."""
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            yield from (str(f) for f in sorted(path.rglob("*.litmus")))
+        else:
+            yield p
+
+
+@click.group()
+@click.version_option(__version__, prog_name="memcheck")
+def main() -> None:
+    """Memory-model litmus test checker for Linux kernel code."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--model", "model_spec", default="lkmm", show_default=True,
+              help="Model(s) to judge under: a name, a comma-separated list, or 'all'.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, per test and model.")
+@click.option("--timeout", type=float, default=None, help="Seconds allowed per test and model.")
+def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float]) -> None:
+    """Judge litmus tests and print herd7's result block for each."""
+    checker = Checker()
+    try:
+        models = checker.model_names(model_spec)
+    except MemcheckError as e:
+        raise click.UsageError(e.message)
+    failed = False
+    for file in litmus_files(paths):
+        try:
+            test = read_test(file)
+            verdicts = []
+            for m in models:
+                try:
+                    verdicts.append(checker.judge(test, m, timeout).verdict)
+                except Timeout:
+                    raise MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
+        except MemcheckError as e:
+            failed = True
+            e.located(file)
+            if as_json:
+                click.echo(dumps(error_record(file, e)))
+            else:
+                click.echo(str(e), err=True)
+            continue
+        for v in verdicts:
+            if as_json:
+                click.echo(dumps(verdict_record(v)))
+        if not as_json:
+            if len(verdicts) == 1:
+                click.echo(format_verdict(verdicts[0]))
+            else:
+                click.echo(_table(verdicts))
+    sys.exit(1 if failed else 0)
+
+
+def _table(verdicts) -> str:
+    """Several models' verdicts on one test, a row per model."""
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.table import Table
+
+    v0 = verdicts[0]
+    table = Table(title=f"{v0.name}: {v0.condition}")
+    for col in ("model", "verdict", "positive", "negative", "states", "flags"):
+        table.add_column(col)
+    for v in verdicts:
+        table.add_row(v.model, v.observation, str(v.positive), str(v.negative),
+                      "\n".join(format_state(s) for s in v.states), ",".join(v.flags) or "-")
+    buf = StringIO()
+    Console(file=buf, width=120, no_color=True).print(table)
+    return buf.getvalue()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""herd7's recorded verdicts (the shared corpora's herd7.tsv files)."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine.outcome import Verdict
+
+
+@dataclass(frozen=True)
+class HerdRecord:
+    file: str
+    verdict: str  # Never, Sometimes, Always, TIMEOUT or ERROR
+    positive: int
+    negative: int
+    flags: str
+    states: str
+    seconds: float
+
+    @property
+    def judged(self) -> bool:
+        return self.verdict in ("Never", "Sometimes", "Always")
+
+
+def read_herd_tsv(path: Path) -> dict[str, HerdRecord]:
+    """Rows keyed by file (relative to the tsv's folder)."""
+    out: dict[str, HerdRecord] = {}
+    csv.field_size_limit(1 << 30)
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            def num(key: str) -> int:
+                try:
+                    return int(row.get(key) or 0)
+                except ValueError:
+                    return 0
+            seconds = row.get("herd_seconds") or "0"
+            try:
+                secs = float(seconds)
+            except ValueError:
+                secs = 0.0
+            out[row["file"]] = HerdRecord(row["file"], row["verdict"], num("positive"), num("negative"),
+                                          row.get("flags") or "-", row.get("states") or "", secs)
+    return out
+
+
+def canonical_states(v: Verdict) -> str:
+    """Our states in the tsv's canonical spelling: bindings and states sorted."""
+    states = []
+    for s in v.states:
+        states.append(" ".join(sorted(f"{k}={val}" for k, val in s)))
+    return " | ".join(sorted(states))
+
+
+def canonical_herd_states(states: str) -> str:
+    """herd's states re-sorted the same way (arch tsv spell memory as [x])."""
+    out = []
+    for s in states.split(" | ") if states else []:
+        binds = []
+        for b in s.replace(";", " ").split():
+            k, _, val = b.partition("=")
+            if k.startswith("[") and k.endswith("]"):
+                k = k[1:-1]
+            binds.append(f"{k}={val}")
+        out.append(" ".join(sorted(binds)))
+    return " | ".join(sorted(out))

@@ -1,0 +1,165 @@
+"""A concrete candidate execution read off a Z3 model, and its cat view."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import z3
+
+from ..cat.evaluate import Execution
+from ..lower.program import Program
+from .encode import Encoding
+from .values import evaluate
+
+
+@dataclass
+class Candidate:
+    """Which events ran, what they read and wrote, and rf/co, concretely."""
+    branches: list[bool]
+    exists: list[bool]
+    reads: dict[int, int]
+    addrs: dict[int, int]
+    values: dict[int, int]  # every existing event with a value
+    rf: dict[int, int]  # read -> write
+    co: dict[int, list[int]]  # address -> writes in coherence order
+
+    def path_key(self) -> tuple:
+        """Equal keys: the same events at the same addresses."""
+        return (tuple(self.exists), tuple(sorted(self.addrs.items())))
+
+
+def _signed(v: z3.BitVecNumRef) -> int:
+    return v.as_signed_long()
+
+
+def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
+    prog = enc.program
+    branches = []
+    for b in enc.branch:
+        val = m.get_interp(b)
+        branches.append(bool(val) if val is not None else False)
+    exists = [all(branches[l.branch] == l.value for l in e.guard) for e in prog.events]
+    reads: dict[int, int] = {}
+    for eid, var in enc.read_value.items():
+        if exists[eid]:
+            val = m.get_interp(var)
+            reads[eid] = _signed(val) if val is not None else 0
+    addrs: dict[int, int] = {}
+    values: dict[int, int] = {}
+    for e in prog.events:
+        if not exists[e.eid]:
+            continue
+        if e.addr is not None:
+            c = enc.const_addr.get(e.eid)
+            addrs[e.eid] = c if c is not None else evaluate(e.addr, reads, branches)
+        if e.kind == "R":
+            values[e.eid] = reads[e.eid]
+        elif e.value is not None:
+            values[e.eid] = evaluate(e.value, reads, branches)
+    rf: dict[int, int] = {}
+    for r, ws in enc.rf_of_read.items():
+        if not exists[r]:
+            continue
+        for w in ws:
+            if z3.is_true(m.get_interp(enc.rf[(w, r)])):
+                rf[r] = w
+                break
+    positions: dict[int, int] = {}
+    for w, p in enc.position.items():
+        if exists[w]:
+            val = m.get_interp(p)
+            positions[w] = val.as_long() if val is not None else 0
+    co: dict[int, list[int]] = {}
+    for e in prog.events:
+        if e.kind == "W" and exists[e.eid]:
+            co.setdefault(addrs[e.eid], []).append(e.eid)
+    for a, ws in co.items():
+        ws.sort(key=lambda w: positions.get(w, 0))
+    return Candidate(branches, exists, reads, addrs, values, rf, co)
+
+
+@dataclass
+class StaticView:
+    """The parts of the cat view that depend only on which events ran."""
+    index: dict[int, int]  # program event -> cat event
+    events: list[int]  # cat event -> program event
+    sets: dict[str, int]
+    rels: dict[str, tuple[int, ...]]
+
+
+def _rel(n: int, pairs) -> tuple[int, ...]:
+    rows = [0] * n
+    for a, b in pairs:
+        rows[a] |= 1 << b
+    return tuple(rows)
+
+
+def static_view(prog: Program, c: Candidate) -> StaticView:
+    """Event sets and the static relations (po, deps, rmw, loc, int/ext)."""
+    events = [e.eid for e in prog.events if c.exists[e.eid]]
+    index = {eid: i for i, eid in enumerate(events)}
+    n = len(events)
+    sets: dict[str, int] = {}
+
+    def add(name: str, i: int) -> None:
+        sets[name] = sets.get(name, 0) | (1 << i)
+
+    for eid, i in index.items():
+        e = prog.events[eid]
+        if e.kind in ("R", "W"):
+            add(e.kind, i)
+            add("M", i)
+        elif e.kind == "F":
+            add("F", i)
+        for t in e.tags:
+            add(t, i)
+    for name in ("R", "W", "M", "F", "IW"):
+        sets.setdefault(name, 0)
+
+    def holds(guard) -> bool:
+        return all(c.branches[l.branch] == l.value for l in guard)
+
+    rels = {
+        "po": _rel(n, ((index[a], index[b]) for a, b in prog.po if a in index and b in index)),
+        "rmw": _rel(n, ((index[a], index[b]) for a, b in prog.rmw if a in index and b in index)),
+    }
+    for name in ("addr", "data", "ctrl"):
+        rels[name] = _rel(n, ((index[a], index[b]) for a, b, g in getattr(prog, name)
+                              if a in index and b in index and holds(g)))
+    by_addr: dict[int, int] = {}
+    for eid, a in c.addrs.items():
+        by_addr[a] = by_addr.get(a, 0) | (1 << index[eid])
+    loc = [0] * n
+    for eid, a in c.addrs.items():
+        loc[index[eid]] = by_addr[a]
+    rels["loc"] = tuple(loc)
+    by_thread: dict[int, int] = {}
+    for eid, i in index.items():
+        t = prog.events[eid].thread
+        by_thread[t] = by_thread.get(t, 0) | (1 << i)
+    full = (1 << n) - 1
+    internal = tuple(by_thread[prog.events[eid].thread] for eid in events)
+    rels["int"] = internal
+    rels["ext"] = tuple(full & ~row for row in internal)
+    rels["id"] = tuple(1 << i for i in range(n))
+    return StaticView(index, events, sets, rels)
+
+
+def cat_execution(prog: Program, c: Candidate, view: StaticView, key) -> Execution:
+    """The candidate as the cat evaluator sees it."""
+    n = len(view.events)
+    idx = view.index
+    rf = [0] * n
+    for r, w in c.rf.items():
+        rf[idx[w]] |= 1 << idx[r]
+    co = [0] * n
+    for ws in c.co.values():
+        later = 0
+        for w in reversed(ws):
+            co[idx[w]] = later
+            later |= 1 << idx[w]
+    rels = dict(view.rels)
+    rels["rf"] = tuple(rf)
+    rels["co"] = tuple(co)
+    values: list[Optional[int]] = [c.values.get(eid) for eid in view.events]
+    return Execution(n=n, sets=view.sets, rels=rels, values=values, static_key=key)

@@ -1,0 +1,190 @@
+"""Program -> Z3: the free choices of a candidate execution.
+
+Z3 chooses which branches run, which write each read reads from (rf) and
+the coherence order of writes to each location (co, as positions); values
+follow from rf through the program's value expressions.  Nothing of the
+memory model is here: the model is checked concretely on each candidate
+(engine/enumerate.py) and refutations come back as learned clauses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import z3
+
+from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
+                             VOp, VRead)
+
+WIDTH = 64  # machine word: C arithmetic wraps at 64 bits
+
+
+def bv(v: int) -> z3.BitVecRef:
+    return z3.BitVecVal(v, WIDTH)
+
+
+@dataclass
+class Encoding:
+    """The Z3 variables of one Program and the constraints tying them."""
+    program: Program
+    ctx: z3.Context
+    branch: list[z3.BoolRef] = field(default_factory=list)
+    read_value: dict[int, z3.BitVecRef] = field(default_factory=dict)
+    rf: dict[tuple[int, int], z3.BoolRef] = field(default_factory=dict)
+    rf_of_read: dict[int, list[int]] = field(default_factory=dict)
+    position: dict[int, z3.ArithRef] = field(default_factory=dict)  # non-init writes
+    addr_term: dict[int, z3.BitVecRef] = field(default_factory=dict)
+    const_addr: dict[int, Optional[int]] = field(default_factory=dict)
+    constraints: list[z3.BoolRef] = field(default_factory=list)
+
+    # ------------------------------------------------------------- values
+
+    def term(self, v: Value) -> z3.BitVecRef:
+        """A program value as a 64-bit Z3 term."""
+        if isinstance(v, VConst):
+            return z3.BitVecVal(v.value, WIDTH, self.ctx)
+        if isinstance(v, VRead):
+            return self.read_value[v.eid]
+        if isinstance(v, VBranch):
+            return z3.If(self.branch[v.index], z3.BitVecVal(1, WIDTH, self.ctx),
+                         z3.BitVecVal(0, WIDTH, self.ctx))
+        assert isinstance(v, VOp)
+        args = [self.term(a) for a in v.args]
+        return apply_op(v.op, args, self.ctx)
+
+    def truth(self, v: Value) -> z3.BoolRef:
+        return self.term(v) != z3.BitVecVal(0, WIDTH, self.ctx)
+
+    def guard(self, g: tuple[Literal, ...]) -> z3.BoolRef:
+        if not g:
+            return z3.BoolVal(True, self.ctx)
+        return z3.And([self.branch[l.branch] if l.value else z3.Not(self.branch[l.branch]) for l in g])
+
+    def literal(self, l: Literal) -> z3.BoolRef:
+        return self.branch[l.branch] if l.value else z3.Not(self.branch[l.branch])
+
+    def co_literal(self, w1: int, w2: int) -> z3.BoolRef:
+        """co(w1, w2) given both exist and share a location."""
+        p1, p2 = self.position.get(w1), self.position.get(w2)
+        if p1 is None:  # initial write: first in co
+            return z3.BoolVal(p2 is not None, self.ctx)
+        if p2 is None:
+            return z3.BoolVal(False, self.ctx)
+        return p1 < p2
+
+
+def _bool_to_bv(b: z3.BoolRef, ctx: z3.Context) -> z3.BitVecRef:
+    return z3.If(b, z3.BitVecVal(1, WIDTH, ctx), z3.BitVecVal(0, WIDTH, ctx))
+
+
+def apply_op(op: str, a: list, ctx: z3.Context) -> z3.BitVecRef:
+    """C operators on 64-bit words, comparisons giving 0 or 1."""
+    zero = z3.BitVecVal(0, WIDTH, ctx)
+    if op == "ite":
+        return z3.If(a[0] != zero, a[1], a[2])
+    if len(a) == 1:
+        x = a[0]
+        if op == "neg":
+            return -x
+        if op == "~":
+            return ~x
+        if op == "!":
+            return _bool_to_bv(x == zero, ctx)
+        if op == "+":
+            return x
+        raise ValueError(f"unknown unary operator {op}")
+    x, y = a
+    arith = {
+        "+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y,
+        "/": lambda: x / y, "%": lambda: z3.SRem(x, y),
+        "&": lambda: x & y, "|": lambda: x | y, "^": lambda: x ^ y,
+        "<<": lambda: x << y, ">>": lambda: x >> y,
+    }
+    if op in arith:
+        return arith[op]()
+    cmp = {
+        "==": lambda: x == y, "!=": lambda: x != y, "<": lambda: x < y,
+        "<=": lambda: x <= y, ">": lambda: x > y, ">=": lambda: x >= y,
+        "&&": lambda: z3.And(x != zero, y != zero),
+        "||": lambda: z3.Or(x != zero, y != zero),
+    }
+    if op in cmp:
+        return _bool_to_bv(cmp[op](), ctx)
+    raise ValueError(f"unknown operator {op}")
+
+
+def static_address(v: Optional[Value]) -> Optional[int]:
+    """The address when it does not depend on what the program reads."""
+    if isinstance(v, VConst):
+        return v.value
+    return None
+
+
+def exclusive(g1: tuple[Literal, ...], g2: tuple[Literal, ...]) -> bool:
+    """Two guards that can never hold together (opposite legs of a branch)."""
+    s = {(l.branch, l.value) for l in g1}
+    return any((l.branch, not l.value) in s for l in g2)
+
+
+def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
+    """Variables and well-formedness constraints of all candidate executions."""
+    ctx = ctx or z3.Context()
+    enc = Encoding(program, ctx)
+    events = program.events
+    enc.branch = [z3.Bool(f"b{b.index}", ctx) for b in program.branches]
+    for e in events:
+        if e.kind == "R":
+            enc.read_value[e.eid] = z3.BitVec(f"v{e.eid}", WIDTH, ctx)
+    for e in events:
+        if e.addr is not None:
+            enc.const_addr[e.eid] = static_address(e.addr)
+            enc.addr_term[e.eid] = enc.term(e.addr)
+    cs = enc.constraints
+    for b in program.branches:
+        if b.cond is not None:
+            cs.append(z3.Implies(enc.guard(b.guard), enc.branch[b.index] == enc.truth(b.cond)))
+    for c in program.constraints:
+        cs.append(z3.Implies(enc.guard(c.guard), enc.truth(c.cond)))
+
+    writes = [e for e in events if e.kind == "W"]
+    reads = [e for e in events if e.kind == "R"]
+
+    def may_alias(a: Event, b: Event) -> bool:
+        ca, cb = enc.const_addr[a.eid], enc.const_addr[b.eid]
+        return ca is None or cb is None or ca == cb
+
+    for r in reads:
+        cands = [w for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)]
+        enc.rf_of_read[r.eid] = [w.eid for w in cands]
+        lits = []
+        for w in cands:
+            lit = z3.Bool(f"rf_{w.eid}_{r.eid}", ctx)
+            enc.rf[(w.eid, r.eid)] = lit
+            lits.append(lit)
+            cs.append(z3.Implies(lit, z3.And(enc.guard(w.guard), enc.guard(r.guard),
+                                             enc.addr_term[w.eid] == enc.addr_term[r.eid],
+                                             enc.read_value[r.eid] == enc.term(w.value)))
+                      )
+        g = enc.guard(r.guard)
+        if lits:
+            cs.append(z3.Implies(g, z3.PbEq([(l, 1) for l in lits], 1)))
+        else:
+            cs.append(z3.Not(g))
+
+    for w in writes:
+        if not w.is_init:
+            p = z3.Int(f"p{w.eid}", ctx)
+            enc.position[w.eid] = p
+            cs.append(p >= 1)
+    inner = [w for w in writes if not w.is_init]
+    for i, w1 in enumerate(inner):
+        for w2 in inner[i + 1:]:
+            if may_alias(w1, w2) and not exclusive(w1.guard, w2.guard):
+                both = z3.And(enc.guard(w1.guard), enc.guard(w2.guard),
+                              enc.addr_term[w1.eid] == enc.addr_term[w2.eid])
+                cs.append(z3.Implies(both, enc.position[w1.eid] != enc.position[w2.eid]))
+    # a write's position never exceeds the number of writes (keeps models finite
+    # and canonical enough; the order is what matters)
+    for w in inner:
+        cs.append(enc.position[w.eid] <= len(inner))
+    return enc

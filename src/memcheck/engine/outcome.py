@@ -1,0 +1,145 @@
+"""From allowed executions to herd7's verdict: final states, witnesses, flags."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from ..errors import MemcheckError
+from ..litmus import ast as A
+from ..lower.program import Program
+from .candidate import Candidate
+from .values import evaluate
+
+# A final state: (key, value) pairs; key 'N:reg' or a variable name; value an
+# int or the name of the variable a pointer points to.
+StateValue = Union[int, str]
+State = tuple[tuple[str, StateValue], ...]
+
+
+@dataclass
+class Verdict:
+    """What herd7 prints for one test under one model."""
+    name: str
+    model: str
+    quantifier: str
+    condition: str
+    states: list[State]
+    positive: int  # executions satisfying the condition's proposition
+    negative: int
+    flags: list[str]
+    seconds: float = 0.0
+    file: str = ""
+    candidates: int = 0
+
+    @property
+    def observation(self) -> str:
+        if self.positive == 0:
+            return "Never"
+        if self.negative == 0:
+            return "Always"
+        return "Sometimes"
+
+    @property
+    def ok(self) -> bool:
+        """herd7's Ok/No: does the test's condition hold?"""
+        if self.quantifier == "exists":
+            return self.positive > 0
+        if self.quantifier == "~exists":
+            return self.positive == 0
+        return self.negative == 0  # forall
+
+
+def loc_key(loc: A.Loc) -> str:
+    return f"{loc.thread}:{loc.reg}" if isinstance(loc, A.RegLoc) else loc.name
+
+
+def prop_locations(p: Optional[A.Prop]) -> list[A.Loc]:
+    """Locations a proposition mentions, in order of appearance."""
+    out: list[A.Loc] = []
+    if p is None:
+        return out
+    if isinstance(p, A.PAtom):
+        out.append(p.loc)
+        if isinstance(p.value, (A.RegLoc, A.MemLoc)):
+            out.append(p.value)
+    elif isinstance(p, (A.PAnd, A.POr)):
+        for q in p.items:
+            out += prop_locations(q)
+    elif isinstance(p, A.PNot):
+        out += prop_locations(p.item)
+    elif isinstance(p, A.PImplies):
+        out += prop_locations(p.left) + prop_locations(p.right)
+    return out
+
+
+def observed_locations(test: A.Test) -> list[A.Loc]:
+    """What a final state shows: `locations` and the condition's locations,
+    registers first (by thread, then name), then shared variables."""
+    seen: dict[str, A.Loc] = {}
+    for loc in list(test.locations) + prop_locations(test.condition.prop):
+        seen.setdefault(loc_key(loc), loc)
+    regs = sorted((l for l in seen.values() if isinstance(l, A.RegLoc)), key=lambda l: (l.thread, l.reg))
+    mems = sorted((l for l in seen.values() if isinstance(l, A.MemLoc)), key=lambda l: l.name)
+    return regs + mems
+
+
+class FinalState:
+    """Reads final values of registers and variables off a candidate."""
+
+    def __init__(self, test: A.Test, program: Program, c: Candidate):
+        self.test, self.program, self.c = test, program, c
+        self._memory: dict[int, int] = {}
+        for addr, ws in c.co.items():
+            self._memory[addr] = c.values[ws[-1]]
+
+    def value(self, loc: A.Loc) -> int:
+        if isinstance(loc, A.RegLoc):
+            regs = self.program.registers.get(loc.thread)
+            if regs is None:
+                raise MemcheckError(f"no thread P{loc.thread}", self.test.source, loc.pos.line, loc.pos.col)
+            v = regs.get(loc.reg)
+            if v is None:
+                return 0  # herd7: a register never written holds 0
+            return evaluate(v, self.c.reads, self.c.branches)
+        addr = self.program.locations.get(loc.name)
+        if addr is None:
+            raise MemcheckError(f"undeclared shared variable '{loc.name}'", self.test.source,
+                                loc.pos.line, loc.pos.col)
+        return self._memory.get(addr, 0)
+
+    def shown(self, v: int) -> StateValue:
+        name = self.program.address_name(v)
+        return name if name is not None else v
+
+    def state(self, locs: list[A.Loc]) -> State:
+        return tuple((loc_key(l), self.shown(self.value(l))) for l in locs)
+
+    def holds(self, p: A.Prop) -> bool:
+        if isinstance(p, A.PConst):
+            return p.value
+        if isinstance(p, A.PAtom):
+            left = self.value(p.loc)
+            if isinstance(p.value, A.IntLit):
+                right = p.value.value
+            elif isinstance(p.value, A.AddrValue):
+                addr = self.program.locations.get(p.value.name)
+                if addr is None:
+                    raise MemcheckError(f"undeclared shared variable '{p.value.name}'", self.test.source,
+                                        p.value.pos.line, p.value.pos.col)
+                right = addr
+            else:
+                right = self.value(p.value)
+            return (left == right) if p.op == "=" else (left != right)
+        if isinstance(p, A.PAnd):
+            return all(self.holds(q) for q in p.items)
+        if isinstance(p, A.POr):
+            return any(self.holds(q) for q in p.items)
+        if isinstance(p, A.PNot):
+            return not self.holds(p.item)
+        if isinstance(p, A.PImplies):
+            return (not self.holds(p.left)) or self.holds(p.right)
+        raise TypeError(p)
+
+
+def state_sort_key(s: State):
+    return tuple((k, (0, v) if isinstance(v, int) else (1, v)) for k, v in s)

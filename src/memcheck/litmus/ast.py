@@ -1,0 +1,286 @@
+"""Typed syntax tree of a C litmus test (herd7's kernel C dialect).
+
+The parser builds these nodes and nothing else; the lowering reads them.
+Every node carries the source position of its first token so that later
+stages can report `file:line:col` errors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int
+    col: int
+
+
+NOPOS = Pos(0, 0)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class IntLit:
+    value: int
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Name:
+    """An identifier: a thread parameter (a pointer to a shared variable),
+    a local register, or a shared variable named in an initial value."""
+    name: str
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Deref:
+    """`*e`: the memory cell at the address e (a plain access when it is
+    read or assigned directly)."""
+    expr: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class AddrOf:
+    """`&e`."""
+    expr: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class BinOp:
+    """Binary operator; op is the C spelling: + - * / % & | ^ << >> == != < <= > >= && ||."""
+    op: str
+    left: "Expr"
+    right: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class UnOp:
+    """Unary operator; op is one of ! - ~ ."""
+    op: str
+    expr: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Cond:
+    """`c ? a : b`."""
+    cond: "Expr"
+    then: "Expr"
+    other: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call of a kernel primitive (READ_ONCE, spin_lock, atomic_add, ...).
+    The parser does not interpret the name: the lowering looks it up in the
+    primitive table and reports unknown names."""
+    name: str
+    args: tuple["Expr", ...]
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Cast:
+    """`(type) e`; the type is kept as written, e.g. 'int *'."""
+    type: str
+    expr: "Expr"
+    pos: Pos = NOPOS
+
+
+Expr = Union[IntLit, Name, Deref, AddrOf, BinOp, UnOp, Cond, Call, Cast]
+
+
+# ----------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Decl:
+    """A local declaration `int r0;` or `int r0 = e;` (type as written)."""
+    type: str
+    name: str
+    init: Optional[Expr]
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Assign:
+    """`target = value;` where target is a Name (register) or a Deref
+    (a plain store to memory)."""
+    target: Expr
+    value: Expr
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class ExprStmt:
+    """An expression evaluated for its effect, e.g. `WRITE_ONCE(*x, 1);`."""
+    expr: Expr
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class If:
+    cond: Expr
+    then: tuple["Stmt", ...]
+    other: tuple["Stmt", ...]  # empty when there is no else
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class While:
+    cond: Expr
+    body: tuple["Stmt", ...]
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Block:
+    body: tuple["Stmt", ...]
+    pos: Pos = NOPOS
+
+
+Stmt = Union[Decl, Assign, ExprStmt, If, While, Block]
+
+
+# ------------------------------------------------------------------- threads
+
+
+@dataclass(frozen=True)
+class Param:
+    type: str  # as written, e.g. 'int *', 'spinlock_t *', 'atomic_t *'
+    name: str
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Thread:
+    index: int  # N of `PN(...)`
+    params: tuple[Param, ...]
+    body: tuple[Stmt, ...]
+    pos: Pos = NOPOS
+
+
+# ------------------------------------------------------------- initial state
+
+
+@dataclass(frozen=True)
+class AddrValue:
+    """A pointer to a shared variable: `&x`, or a bare `x` in an initial value."""
+    name: str
+    pos: Pos = NOPOS
+
+
+InitValue = Union[IntLit, AddrValue]
+
+
+@dataclass(frozen=True)
+class Init:
+    """One initial-state entry. `thread` is None for a shared variable and the
+    thread number for a register (`0:r1=2;`). `type` is the declared type as
+    written ('int', 'int *', 'spinlock_t', 'atomic_t', ...) or None.
+    `value` is None when the entry only declares the variable."""
+    name: str
+    thread: Optional[int]
+    type: Optional[str]
+    value: Optional[InitValue]
+    pos: Pos = NOPOS
+
+
+# ---------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True)
+class RegLoc:
+    """`N:reg` in a condition or in `locations`."""
+    thread: int
+    reg: str
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class MemLoc:
+    """A shared variable `x` (also written `[x]` or `*x`)."""
+    name: str
+    pos: Pos = NOPOS
+
+
+Loc = Union[RegLoc, MemLoc]
+
+
+@dataclass(frozen=True)
+class PAtom:
+    """`loc = value` (op '=' ) or `loc != value` (op '!='); the value is an
+    integer, a pointer to a variable (AddrValue), or another location."""
+    loc: Loc
+    op: str
+    value: Union[IntLit, AddrValue, Loc]
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class PAnd:
+    items: tuple["Prop", ...]
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class POr:
+    items: tuple["Prop", ...]
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class PNot:
+    item: "Prop"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class PImplies:
+    left: "Prop"
+    right: "Prop"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class PConst:
+    value: bool
+    pos: Pos = NOPOS
+
+
+Prop = Union[PAtom, PAnd, POr, PNot, PImplies, PConst]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The final condition: quantifier is 'exists', '~exists' or 'forall'."""
+    quantifier: str
+    prop: Prop
+    pos: Pos = NOPOS
+
+
+# ---------------------------------------------------------------------- test
+
+
+@dataclass(frozen=True)
+class Test:
+    arch: str  # 'C' for kernel C tests
+    name: str
+    init: tuple[Init, ...]
+    threads: tuple[Thread, ...]
+    condition: Condition
+    locations: tuple[Loc, ...] = ()
+    filter: Optional[Prop] = None
+    comment: str = ""  # text of the leading (* ... *) comments and doc strings
+    source: str = ""   # file name used in error messages
+    text: str = field(default="", compare=False, repr=False)  # the source text
+    # `key=value` lines of the header (diy's Cycle=, Relax=, ...), in order
+    info: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,307 @@
+"""Symbolic execution of C litmus threads into an event Program.
+
+The walker knows C: registers, expressions, `if`, dependencies carried
+through registers.  What a kernel primitive becomes is the target's business:
+the walker hands each call to a `Target` (the LKMM, or an architecture's
+lowering table), which emits events through the `ThreadBuilder`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Protocol
+
+from ..errors import MemcheckError
+from ..litmus import ast as A
+from .program import (Branch, Constraint, Event, Literal, Program, Value,
+                      VBranch, VConst, VOp, VRead)
+
+ADDRESS_BASE = 1 << 32  # addresses of shared variables: far from test integers
+ADDRESS_STRIDE = 8
+
+# A dependency source: (read event, guard under which the value came from it)
+Dep = tuple[int, tuple[Literal, ...]]
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A value during symbolic execution and the reads it depends on."""
+    value: Value
+    deps: frozenset[Dep] = frozenset()
+
+
+def const(v: int) -> Sym:
+    return Sym(VConst(v))
+
+
+class Target(Protocol):
+    """What a lowering target provides to the walker."""
+
+    name: str
+
+    def knows(self, primitive: str) -> bool: ...
+
+    def call(self, b: "ThreadBuilder", call: A.Call) -> Optional[Sym]: ...
+
+
+@dataclass
+class ProgramBuilder:
+    """Accumulates the Program shared by all threads."""
+    target: str
+    locations: dict[str, int]
+    events: list[Event] = field(default_factory=list)
+    program: Program = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.program = Program(self.target, self.events, self.locations)
+
+    def new_branch(self, thread: int, cond: Optional[Value],
+                   guard: tuple[Literal, ...], line: int) -> int:
+        index = len(self.program.branches)
+        self.program.branches.append(Branch(index, thread, cond, guard, line))
+        return index
+
+
+class ThreadBuilder:
+    """Emits the events of one thread in program order."""
+
+    def __init__(self, pb: ProgramBuilder, test: A.Test, thread: A.Thread,
+                 ctrl_past_join: bool):
+        self.pb = pb
+        self.test = test
+        self.tid = thread.index
+        self.guard: tuple[Literal, ...] = ()
+        self.ctrl: frozenset[Dep] = frozenset()
+        self.regs: dict[str, Sym] = {}
+        self.thread_events: list[int] = []
+        self.ctrl_past_join = ctrl_past_join
+        self.params = {p.name: p for p in thread.params}
+
+    # ------------------------------------------------------------ emission
+
+    def error(self, message: str, pos: A.Pos) -> MemcheckError:
+        return MemcheckError(message, self.test.source, pos.line, pos.col)
+
+    def emit(self, kind: str, tags: frozenset[str] | set[str],
+             addr: Optional[Sym], value: Optional[Sym], line: int,
+             label: str = "") -> int:
+        """Add an event; record po, addr, data and ctrl edges into it."""
+        prog = self.pb.program
+        eid = len(self.pb.events)
+        val: Optional[Value]
+        if kind == "R":
+            val = VRead(eid)
+        else:
+            val = value.value if value is not None else None
+        self.pb.events.append(Event(eid, self.tid, kind, frozenset(tags),
+                                    addr.value if addr is not None else None,
+                                    val, self.guard, line, label))
+        for prev in self.thread_events:
+            prog.po.add((prev, eid))
+        self.thread_events.append(eid)
+        if addr is not None:
+            for src, g in addr.deps:
+                prog.addr.add((src, eid, self._join(g)))
+        if kind == "W" and value is not None:
+            for src, g in value.deps:
+                prog.data.add((src, eid, self._join(g)))
+        for src, g in self.ctrl:
+            prog.ctrl.add((src, eid, self._join(g)))
+        return eid
+
+    def _join(self, g: tuple[Literal, ...]) -> tuple[Literal, ...]:
+        """A dependency's own guard, less what the event's guard implies."""
+        return tuple(l for l in g if l not in self.guard)
+
+    def read_sym(self, eid: int) -> Sym:
+        return Sym(VRead(eid), frozenset({(eid, ())}))
+
+    def constrain(self, cond: Value) -> None:
+        self.pb.program.constraints.append(Constraint(cond, self.guard))
+
+    def rmw(self, r: int, w: int) -> None:
+        self.pb.program.rmw.add((r, w))
+
+    def fork(self, cond: Optional[Value], line: int) -> int:
+        """A new two-way branch of this thread at the current point."""
+        return self.pb.new_branch(self.tid, cond, self.guard, line)
+
+    # --------------------------------------------------------- expressions
+
+    def address_of(self, e: A.Expr) -> Sym:
+        """The address an lvalue denotes (`*p` -> p, `x` -> &x)."""
+        if isinstance(e, A.Deref):
+            return self.expr(e.expr)
+        if isinstance(e, A.Name):
+            if e.name in self.regs and e.name not in self.pb.locations:
+                raise self.error(f"'{e.name}' is a register, not a shared variable", e.pos)
+            return const(self.location(e.name, e.pos))
+        if isinstance(e, A.Cast):
+            return self.address_of(e.expr)
+        raise self.error("expected a memory location such as *x", getattr(e, "pos", A.NOPOS))
+
+    def location(self, name: str, pos: A.Pos) -> int:
+        try:
+            return self.pb.locations[name]
+        except KeyError:
+            raise self.error(f"undeclared shared variable '{name}'", pos) from None
+
+    def expr(self, e: A.Expr) -> Sym:
+        if isinstance(e, A.IntLit):
+            return const(e.value)
+        if isinstance(e, A.Name):
+            if e.name in self.regs:
+                return self.regs[e.name]
+            if e.name in self.params or (e.name in self.pb.locations
+                                         and e.name not in self.regs):
+                return const(self.location(e.name, e.pos))
+            # herd7 reads a never-assigned register as 0
+            return const(0)
+        if isinstance(e, A.Deref):
+            addr = self.expr(e.expr)
+            eid = self.emit("R", set(), addr, None, e.pos.line, "plain read")
+            return self.read_sym(eid)
+        if isinstance(e, A.AddrOf):
+            return self.address_of(e.expr)
+        if isinstance(e, A.Cast):
+            return self.expr(e.expr)
+        if isinstance(e, A.UnOp):
+            v = self.expr(e.expr)
+            op = "neg" if e.op == "-" else e.op
+            return Sym(VOp(op, (v.value,)), v.deps)
+        if isinstance(e, A.BinOp):
+            l, r = self.expr(e.left), self.expr(e.right)
+            return Sym(VOp(e.op, (l.value, r.value)), l.deps | r.deps)
+        if isinstance(e, A.Cond):
+            c, t, o = self.expr(e.cond), self.expr(e.then), self.expr(e.other)
+            return Sym(VOp("ite", (c.value, t.value, o.value)), c.deps | t.deps | o.deps)
+        if isinstance(e, A.Call):
+            if not self.pb_target.knows(e.name):
+                raise self.error(f"unknown primitive '{e.name}'", e.pos)
+            v = self.pb_target.call(self, e)
+            if v is None:
+                raise self.error(f"'{e.name}' has no value", e.pos)
+            return v
+        raise self.error(f"unsupported expression {type(e).__name__}", getattr(e, "pos", A.NOPOS))
+
+    # ---------------------------------------------------------- statements
+
+    pb_target: Target  # set by lower_c
+
+    def stmts(self, body: tuple[A.Stmt, ...]) -> None:
+        for s in body:
+            self.stmt(s)
+
+    def stmt(self, s: A.Stmt) -> None:
+        if isinstance(s, A.Decl):
+            self.regs[s.name] = self.expr(s.init) if s.init is not None else self.regs.get(s.name, const(0))
+        elif isinstance(s, A.Assign):
+            if isinstance(s.target, A.Name) and s.target.name not in self.params:
+                self.regs[s.target.name] = self.expr(s.value)
+            elif isinstance(s.target, A.Deref):
+                addr = self.expr(s.target.expr)
+                val = self.expr(s.value)
+                self.emit("W", set(), addr, val, s.pos.line, "plain write")
+            else:
+                raise self.error("cannot assign to a shared variable's address", s.pos)
+        elif isinstance(s, A.ExprStmt):
+            e = s.expr
+            if isinstance(e, A.Call):
+                if not self.pb_target.knows(e.name):
+                    raise self.error(f"unknown primitive '{e.name}'", e.pos)
+                self.pb_target.call(self, e)
+            else:
+                self.expr(e)
+        elif isinstance(s, A.If):
+            self.if_stmt(s)
+        elif isinstance(s, A.Block):
+            self.stmts(s.body)
+        elif isinstance(s, A.While):
+            raise self.error("loops are not supported: unroll the loop in the test", s.pos)
+        else:
+            raise self.error(f"unsupported statement {type(s).__name__}", getattr(s, "pos", A.NOPOS))
+
+    def if_stmt(self, s: A.If) -> None:
+        cond = self.expr(s.cond)
+        b = self.fork(cond.value, s.pos.line)
+        saved_guard, saved_ctrl, saved_regs = self.guard, self.ctrl, dict(self.regs)
+        self.ctrl = saved_ctrl | cond.deps
+        self.guard = saved_guard + (Literal(b, True),)
+        self.stmts(s.then)
+        then_regs = self.regs
+        self.regs = dict(saved_regs)
+        self.guard = saved_guard + (Literal(b, False),)
+        self.stmts(s.other)
+        else_regs = self.regs
+        self.guard = saved_guard
+        self.ctrl = saved_ctrl | cond.deps if self.ctrl_past_join else saved_ctrl
+        self.regs = merge_registers(b, then_regs, else_regs)
+
+
+def merge_registers(b: int, then_regs: dict[str, Sym], else_regs: dict[str, Sym]) -> dict[str, Sym]:
+    """Registers after an if: a value chosen by the branch where they differ."""
+    merged: dict[str, Sym] = {}
+    for name in set(then_regs) | set(else_regs):
+        t = then_regs.get(name, const(0))
+        o = else_regs.get(name, const(0))
+        if t == o:
+            merged[name] = t
+            continue
+        deps = frozenset((src, g + (Literal(b, True),)) for src, g in t.deps) | \
+            frozenset((src, g + (Literal(b, False),)) for src, g in o.deps)
+        merged[name] = Sym(VOp("ite", (VBranch(b), t.value, o.value)), deps)
+    return merged
+
+
+def collect_locations(test: A.Test) -> dict[str, int]:
+    """Every shared variable of the test, with its address value."""
+    names: list[str] = []
+
+    def add(n: str) -> None:
+        if n not in names:
+            names.append(n)
+
+    for i in test.init:
+        if i.thread is None:
+            add(i.name)
+    for t in test.threads:
+        for p in t.params:
+            add(p.name)
+    for i in test.init:
+        if isinstance(i.value, A.AddrValue):
+            add(i.value.name)
+    return {n: ADDRESS_BASE + ADDRESS_STRIDE * k for k, n in enumerate(names)}
+
+
+def init_value(test: A.Test, v: Optional[A.InitValue], locations: dict[str, int]) -> int:
+    if v is None:
+        return 0
+    if isinstance(v, A.IntLit):
+        return v.value
+    if v.name not in locations:
+        raise MemcheckError(f"undeclared shared variable '{v.name}'", test.source, v.pos.line, v.pos.col)
+    return locations[v.name]
+
+
+def lower_c(test: A.Test, target: Target, ctrl_past_join: bool = False) -> Program:
+    """Lower a C litmus test to the events `target` gives its primitives."""
+    locations = collect_locations(test)
+    pb = ProgramBuilder(target.name, locations)
+    inits = {i.name: i for i in test.init if i.thread is None}
+    for name, addr in locations.items():
+        i = inits.get(name)
+        v = init_value(test, i.value if i else None, locations)
+        pb.events.append(Event(len(pb.events), -1, "W", frozenset({"IW"}),
+                               VConst(addr), VConst(v), (), i.pos.line if i else 0, f"{name}={v}"))
+    prog = pb.program
+    prog.nthreads = (max(t.index for t in test.threads) + 1) if test.threads else 0
+    reg_inits: dict[int, dict[str, Sym]] = {}
+    for i in test.init:
+        if i.thread is not None:
+            reg_inits.setdefault(i.thread, {})[i.name] = const(init_value(test, i.value, locations))
+    for thread in test.threads:
+        tb = ThreadBuilder(pb, test, thread, ctrl_past_join)
+        tb.pb_target = target
+        tb.regs.update(reg_inits.get(thread.index, {}))
+        tb.stmts(thread.body)
+        prog.registers[thread.index] = {n: s.value for n, s in tb.regs.items()}
+    return prog
