@@ -221,12 +221,12 @@ def test_stop_at_first_and_all_violations() -> None:
 
 def test_flags_and_negated_checks() -> None:
     ev = evaluator(SC.replace("acyclic", "flag ~acyclic") +
-                   "flag ~empty rf & ext as has-rfe\nflag empty co & ext as no-coe\n"
+                   "flag ~empty rf & ext as has-rfe\nflag empty co & int as no-coi\n"
                    "~empty po as has-po\n")
     r = ev.check(sb(False))
-    assert r.allowed and r.flags == {"sc", "no-coe"}
+    assert r.allowed and r.flags == {"sc", "has-rfe", "no-coi"}
     r = ev.check(sb(False, outcome_zero=False))
-    assert r.flags == {"has-rfe", "no-coe"}
+    assert r.flags == {"has-rfe", "no-coi"}
     lonely = Builder()
     lonely.ev(-1, "W", "x", 0)
     r = ev.check(lonely.build([], []))

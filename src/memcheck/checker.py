@@ -45,7 +45,8 @@ def model_index(directory: Optional[Path] = None) -> dict[str, ModelSpec]:
 
 
 def condition_text(c: A.Condition) -> str:
-    return f"{c.quantifier} {format_prop(c.prop)}"
+    text = format_prop(c.prop)
+    return f"{c.quantifier} {text if text.startswith('(') and text.endswith(')') else '(' + text + ')'}"
 
 
 def read_test(path: str | Path) -> A.Test:

@@ -93,6 +93,8 @@ def enumerate_allowed(program: Program, evaluator: Evaluator,
     solver.add(enc.constraints)
     out = Enumeration()
     views: dict[tuple, StaticView] = {}
+    # the evaluator caches static parts by key: keys must not collide across programs
+    token = object()
     while True:
         if deadline is not None and time.monotonic() > deadline:
             raise Timeout()
@@ -104,7 +106,7 @@ def enumerate_allowed(program: Program, evaluator: Evaluator,
         view = views.get(key)
         if view is None:
             view = views[key] = static_view(program, c)
-        ex = cat_execution(program, c, view, key)
+        ex = cat_execution(program, c, view, (token, key))
         result = evaluator.check(ex)
         if result.violations:
             out.refuted += 1
