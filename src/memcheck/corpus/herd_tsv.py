@@ -55,7 +55,7 @@ def canonical_states(v: Verdict) -> str:
 def canonical_herd_states(states: str) -> str:
     """herd's states re-sorted the same way (arch tsv spell memory as [x])."""
     out = []
-    for s in states.split(" | ") if states else []:
+    for s in states.split(" | ") if states and states != "-" else []:
         binds = []
         for b in s.replace(";", " ").split():
             k, _, val = b.partition("=")

@@ -1,6 +1,7 @@
 """A concrete candidate execution read off a Z3 model, and its cat view."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -28,22 +29,38 @@ class Candidate:
         return (tuple(self.exists), tuple(sorted(self.addrs.items())))
 
 
-def _signed(v: z3.BitVecNumRef) -> int:
-    return v.as_signed_long()
+_DEFINE = re.compile(r"\(define-fun (\S+) \(\) (?:Bool|Int|\(_ BitVec \d+\))\s+(true|false|#x[0-9a-f]+|#b[01]+|\d+)\)")
+
+
+def model_values(m: z3.ModelRef) -> dict[str, object]:
+    """Every constant of a model by name (one call into Z3, then text:
+    far faster than asking for each constant)."""
+    out: dict[str, object] = {}
+    for name, text in _DEFINE.findall(m.sexpr()):
+        if text == "true":
+            out[name] = True
+        elif text == "false":
+            out[name] = False
+        elif text.startswith("#x"):
+            v = int(text[2:], 16)
+            out[name] = v - (1 << 64) if v >> 63 else v
+        elif text.startswith("#b"):
+            v = int(text[2:], 2)
+            out[name] = v - (1 << 64) if v >> 63 else v
+        else:
+            out[name] = int(text)
+    return out
 
 
 def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
     prog = enc.program
-    branches = []
-    for b in enc.branch:
-        val = m.get_interp(b)
-        branches.append(bool(val) if val is not None else False)
+    vals = model_values(m)
+    branches = [bool(vals.get(str(b), False)) for b in enc.branch]
     exists = [all(branches[l.branch] == l.value for l in e.guard) for e in prog.events]
     reads: dict[int, int] = {}
     for eid, var in enc.read_value.items():
         if exists[eid]:
-            val = m.get_interp(var)
-            reads[eid] = _signed(val) if val is not None else 0
+            reads[eid] = int(vals.get(f"v{eid}", 0))
     addrs: dict[int, int] = {}
     values: dict[int, int] = {}
     for e in prog.events:
@@ -61,14 +78,13 @@ def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
         if not exists[r]:
             continue
         for w in ws:
-            if z3.is_true(m.get_interp(enc.rf[(w, r)])):
+            if vals.get(f"rf_{w}_{r}") is True:
                 rf[r] = w
                 break
     positions: dict[int, int] = {}
     for w, p in enc.position.items():
         if exists[w]:
-            val = m.get_interp(p)
-            positions[w] = val.as_long() if val is not None else 0
+            positions[w] = int(vals.get(f"p{w}", 0))
     co: dict[int, list[int]] = {}
     for e in prog.events:
         if e.kind == "W" and exists[e.eid]:

@@ -42,6 +42,8 @@ class Target(Protocol):
 
     def call(self, b: "ThreadBuilder", call: A.Call) -> Optional[Sym]: ...
 
+    def statements(self, primitive: str) -> int: ...
+
 
 @dataclass
 class ProgramBuilder:
@@ -75,6 +77,9 @@ class ThreadBuilder:
         self.thread_events: list[int] = []
         self.ctrl_past_join = ctrl_past_join
         self.params = {p.name: p for p in thread.params}
+        # herd7's instruction index: one per statement, one more per statement
+        # inside a primitive that is a block; it numbers srcu cookies
+        self.instruction = 0
 
     # ------------------------------------------------------------ emission
 
@@ -192,6 +197,12 @@ class ThreadBuilder:
             self.stmt(s)
 
     def stmt(self, s: A.Stmt) -> None:
+        if not (isinstance(s, A.Decl) and s.init is None):
+            self.instruction += 1
+        if isinstance(s, A.ExprStmt) and isinstance(s.expr, A.Call):
+            self.instruction += self.pb_target.statements(s.expr.name)
+        if isinstance(s, A.If):
+            self.instruction += 1 + (len(s.then) != 1)
         if isinstance(s, A.Decl):
             self.regs[s.name] = self.expr(s.init) if s.init is not None else self.regs.get(s.name, const(0))
         elif isinstance(s, A.Assign):

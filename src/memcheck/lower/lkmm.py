@@ -43,6 +43,10 @@ class LkmmTarget:
     def knows(self, primitive: str) -> bool:
         return primitive in self.table
 
+    def statements(self, primitive: str) -> int:
+        """Statements in the block a statement-like primitive expands to."""
+        return self.table.get(primitive, {}).get("statements", 0)
+
     # ------------------------------------------------------------ helpers
 
     def _args(self, b: ThreadBuilder, call: A.Call, spec: dict[str, Any]) -> dict[str, Sym]:
@@ -193,7 +197,7 @@ class LkmmTarget:
     def _srcu(b: ThreadBuilder, args: dict[str, Sym], tag: str, line: int, label: str) -> Optional[Sym]:
         if tag == "srcu-lock":
             # a cookie unique to this call site, as herd7 makes it
-            cookie = const((b.tid + 1) * 307 + len(b.thread_events) * 599)
+            cookie = const((b.tid + 1) * 307 + b.instruction * 599)
             b.emit("X", {tag_set(tag)}, args["addr"], cookie, line, label)
             return cookie
         b.emit("X", {tag_set(tag)}, args["addr"], args.get("index"), line, label)
