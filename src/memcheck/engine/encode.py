@@ -188,3 +188,26 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     for w in inner:
         cs.append(enc.position[w.eid] <= len(inner))
     return enc
+
+
+def final_memory(enc: Encoding, address: int) -> z3.BitVecRef:
+    """The value of the co-last write to `address`, as a term."""
+    writes = [e for e in enc.program.events if e.kind == "W" and
+              (enc.const_addr.get(e.eid) in (None, address))]
+    here = {w.eid: z3.And(enc.guard(w.guard),
+                          enc.addr_term[w.eid] == z3.BitVecVal(address, WIDTH, enc.ctx))
+            for w in writes}
+    result = z3.BitVecVal(0, WIDTH, enc.ctx)
+    # the co-last write is the one no other write here comes after
+    for w in writes:
+        later = []
+        for o in writes:
+            if o.eid == w.eid:
+                continue
+            if w.is_init:
+                later.append(here[o.eid])
+            elif not o.is_init:
+                later.append(z3.And(here[o.eid], enc.position[o.eid] > enc.position[w.eid]))
+        last = z3.And(here[w.eid], z3.Not(z3.Or(later))) if later else here[w.eid]
+        result = z3.If(last, enc.term(w.value), result)
+    return result

@@ -85,12 +85,15 @@ def _fact_literals(enc: Encoding, c: Candidate, view: StaticView, facts) -> list
 
 def enumerate_allowed(program: Program, evaluator: Evaluator,
                       deadline: Optional[float] = None,
-                      keep: Callable[[Candidate], bool] = lambda c: True) -> Enumeration:
-    """Every execution of `program` that the model allows (and `keep` keeps)."""
+                      restrict: Optional[Callable[[Encoding], z3.BoolRef]] = None) -> Enumeration:
+    """Every execution of `program` that the model allows, among those
+    satisfying `restrict` (a formula over the encoding, e.g. a test's filter)."""
     start = time.monotonic()
     enc = encode(program)
     solver = z3.Solver(ctx=enc.ctx)
     solver.add(enc.constraints)
+    if restrict is not None:
+        solver.add(restrict(enc))
     out = Enumeration()
     views: dict[tuple, StaticView] = {}
     # the evaluator caches static parts by key: keys must not collide across programs
@@ -118,8 +121,7 @@ def enumerate_allowed(program: Program, evaluator: Evaluator,
                 lits = _execution_literals(enc, c)
             solver.add(z3.Not(z3.And(lits)) if lits else z3.BoolVal(False, enc.ctx))
             continue
-        if keep(c):
-            out.allowed.append(Allowed(c, result.flags))
+        out.allowed.append(Allowed(c, result.flags))
         lits = _execution_literals(enc, c)
         solver.add(z3.Not(z3.And(lits)) if lits else z3.BoolVal(False, enc.ctx))
     out.seconds = time.monotonic() - start

@@ -8,6 +8,7 @@ from typing import Optional
 from ..cat.evaluate import Evaluator
 from ..litmus import ast as A
 from ..lower.program import Program
+from .condition import prop_term
 from .enumerate import enumerate_allowed
 from .outcome import FinalState, Verdict, observed_locations, state_sort_key
 
@@ -26,10 +27,11 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     start = time.monotonic()
     locs = observed_locations(test)
 
-    def keep(c) -> bool:
-        return test.filter is None or FinalState(test, program, c).holds(test.filter)
-
-    result = enumerate_allowed(program, evaluator, deadline, keep)
+    restrict = None
+    if test.filter is not None:
+        def restrict(enc):
+            return prop_term(enc, test, test.filter)
+    result = enumerate_allowed(program, evaluator, deadline, restrict)
     states: dict = {}
     positive = negative = 0
     flags: set[str] = set()

@@ -1,0 +1,51 @@
+"""A litmus proposition over final values, as a Z3 formula.
+
+Used to push a test's `filter` into the solver (filtered-out executions are
+never proposed) and to ask for executions reaching a condition directly.
+"""
+from __future__ import annotations
+
+import z3
+
+from ..errors import MemcheckError
+from ..litmus import ast as A
+from .encode import WIDTH, Encoding, final_memory
+
+
+def location_term(enc: Encoding, test: A.Test, loc: A.Loc) -> z3.BitVecRef:
+    prog = enc.program
+    if isinstance(loc, A.RegLoc):
+        v = prog.registers.get(loc.thread, {}).get(loc.reg)
+        return enc.term(v) if v is not None else z3.BitVecVal(0, WIDTH, enc.ctx)
+    addr = prog.locations.get(loc.name)
+    if addr is None:
+        raise MemcheckError(f"undeclared shared variable '{loc.name}'", test.source, loc.pos.line, loc.pos.col)
+    return final_memory(enc, addr)
+
+
+def prop_term(enc: Encoding, test: A.Test, p: A.Prop) -> z3.BoolRef:
+    """`p` as a formula over the encoding's variables."""
+    if isinstance(p, A.PConst):
+        return z3.BoolVal(p.value, enc.ctx)
+    if isinstance(p, A.PAtom):
+        left = location_term(enc, test, p.loc)
+        if isinstance(p.value, A.IntLit):
+            right = z3.BitVecVal(p.value.value, WIDTH, enc.ctx)
+        elif isinstance(p.value, A.AddrValue):
+            addr = enc.program.locations.get(p.value.name)
+            if addr is None:
+                raise MemcheckError(f"undeclared shared variable '{p.value.name}'", test.source,
+                                    p.value.pos.line, p.value.pos.col)
+            right = z3.BitVecVal(addr, WIDTH, enc.ctx)
+        else:
+            right = location_term(enc, test, p.value)
+        return (left == right) if p.op == "=" else (left != right)
+    if isinstance(p, A.PAnd):
+        return z3.And([prop_term(enc, test, q) for q in p.items])
+    if isinstance(p, A.POr):
+        return z3.Or([prop_term(enc, test, q) for q in p.items])
+    if isinstance(p, A.PNot):
+        return z3.Not(prop_term(enc, test, p.item))
+    if isinstance(p, A.PImplies):
+        return z3.Implies(prop_term(enc, test, p.left), prop_term(enc, test, p.right))
+    raise TypeError(p)
