@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional
 
+import z3
+
 from .cat.evaluate import Evaluator
 from .cat.parse import load_model
 from .engine.judge import Judgement, judge_program
@@ -22,6 +24,9 @@ from .litmus.parse_c import parse_c_litmus
 from .litmus.print_c import format_prop
 from .lower.c_walk import lower_c
 from .lower.lkmm import LkmmTarget
+from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
+from .litmus.parse_asm import parse_asm_litmus
+from .lower.asm import lower_asm
 
 
 def models_dir() -> Path:
@@ -35,12 +40,13 @@ class ModelSpec:
     file: str
     lowering: str
     description: str
+    arch: str = ""  # assembly dialect judged ("X86", "AArch64", "PPC", "any"); "" = C only
 
 
 def model_index(directory: Optional[Path] = None) -> dict[str, ModelSpec]:
     directory = directory or models_dir()
     data = tomllib.loads((directory / "index.toml").read_text())
-    return {name: ModelSpec(name, d["file"], d["lowering"], d.get("description", ""))
+    return {name: ModelSpec(name, d["file"], d["lowering"], d.get("description", ""), d.get("arch", ""))
             for name, d in data.items()}
 
 
@@ -49,7 +55,7 @@ def condition_text(c: A.Condition) -> str:
     return f"{c.quantifier} {text if text.startswith('(') and text.endswith(')') else '(' + text + ')'}"
 
 
-def read_test(path: str | Path) -> A.Test:
+def read_test(path: str | Path) -> A.Test | AsmTest:
     """Parse a litmus file; bad bytes and bad syntax become MemcheckError."""
     path = str(path)
     try:
@@ -59,7 +65,7 @@ def read_test(path: str | Path) -> A.Test:
     return parse_test_text(raw, path)
 
 
-def parse_test_text(raw: bytes, source: str) -> A.Test:
+def parse_test_text(raw: bytes, source: str) -> A.Test | AsmTest:
     if b"\0" in raw:
         raise MemcheckError("binary file, not a litmus test", source, 1, 1)
     try:
@@ -68,6 +74,8 @@ def parse_test_text(raw: bytes, source: str) -> A.Test:
         line = raw[:e.start].count(b"\n") + 1
         raise MemcheckError("not UTF-8 text", source, line, 1) from None
     first = text.lstrip().split(None, 1)[0] if text.strip() else ""
+    if first in ASM_ARCHS:
+        return parse_asm_litmus(text, source)
     if first != "C":
         raise MemcheckError(f"unsupported test kind '{first}': expected a C litmus test"
                             if first else "empty file", source, 1, 1)
@@ -80,6 +88,7 @@ class Checker:
     directory: Path = field(default_factory=models_dir)
     _evaluators: dict[str, Evaluator] = field(default_factory=dict)
     _index: Optional[dict[str, ModelSpec]] = None
+    _z3: Optional[z3.Context] = None
 
     @property
     def index(self) -> dict[str, ModelSpec]:
@@ -109,8 +118,33 @@ class Checker:
         raise MemcheckError(f"unknown lowering '{lowering}'")
 
     def judge(self, test: A.Test, model: str, timeout: Optional[float] = None) -> Judgement:
+        if isinstance(test, AsmTest):
+            return self.judge_asm(test, model, timeout)
         spec = self.index[model]
         program = lower_c(test, self.target(spec.lowering))
         deadline = time.monotonic() + timeout if timeout else None
+        if self._z3 is None:
+            self._z3 = z3.Context()
         return judge_program(test, program, self.evaluator(model), model,
+                             condition_text(test.condition), deadline, self._z3)
+
+    def asm_model(self, test: AsmTest, model: str) -> str:
+        """The model an assembly test is judged under: `model` when it judges
+        the test's architecture, the architecture's own model when `model`
+        is a C-only model (such as the default, lkmm)."""
+        spec = self.index[model]
+        if spec.arch in (test.arch, "any"):
+            return model
+        if not spec.arch:
+            for name, s in self.index.items():
+                if s.arch == test.arch:
+                    return name
+        raise MemcheckError(f"model '{model}' does not judge {test.arch} tests", test.source, 1, 1)
+
+    def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None) -> Judgement:
+        """Judge an X86, AArch64 or PPC test: lower its instructions directly."""
+        model = self.asm_model(test, model)
+        program = lower_asm(test)
+        deadline = time.monotonic() + timeout if timeout else None
+        return judge_program(test, program, self.evaluator(model), model,  # type: ignore[arg-type]
                              condition_text(test.condition), deadline)

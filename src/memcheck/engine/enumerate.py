@@ -85,11 +85,13 @@ def _fact_literals(enc: Encoding, c: Candidate, view: StaticView, facts) -> list
 
 def enumerate_allowed(program: Program, evaluator: Evaluator,
                       deadline: Optional[float] = None,
-                      restrict: Optional[Callable[[Encoding], z3.BoolRef]] = None) -> Enumeration:
+                      restrict: Optional[Callable[[Encoding], z3.BoolRef]] = None,
+                      ctx: Optional[z3.Context] = None) -> Enumeration:
     """Every execution of `program` that the model allows, among those
-    satisfying `restrict` (a formula over the encoding, e.g. a test's filter)."""
+    satisfying `restrict` (a formula over the encoding, e.g. a test's filter).
+    Reusing one Z3 context across tests (`ctx`) saves creating one per test."""
     start = time.monotonic()
-    enc = encode(program)
+    enc = encode(program, ctx)
     solver = z3.Solver(ctx=enc.ctx)
     solver.add(enc.constraints)
     if restrict is not None:

@@ -22,7 +22,8 @@ class Judgement:
 
 
 def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: str,
-                  condition_text: str, deadline: Optional[float] = None) -> Judgement:
+                  condition_text: str, deadline: Optional[float] = None,
+                  ctx=None) -> Judgement:
     """Every allowed execution of `program`, summarised as herd7 does."""
     start = time.monotonic()
     locs = observed_locations(test)
@@ -31,7 +32,7 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     if test.filter is not None:
         def restrict(enc):
             return prop_term(enc, test, test.filter)
-    result = enumerate_allowed(program, evaluator, deadline, restrict)
+    result = enumerate_allowed(program, evaluator, deadline, restrict, ctx)
     states: dict = {}
     positive = negative = 0
     flags: set[str] = set()

@@ -15,7 +15,7 @@ from typing import Optional
 from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..litmus.asm_ast import AsmTest, AsmThread, Instr, Label, Mem, Var
-from .asm_isa import Isa, Jump, isa_for
+from .asm_isa import Isa, Jump, isa_for, symbolic_register
 from .c_walk import (ADDRESS_BASE, ADDRESS_STRIDE, ProgramBuilder, Sym,
                      ThreadBuilder, const, merge_registers)
 from .program import Event, Literal, Program, VConst
@@ -59,7 +59,7 @@ def collect_asm_locations(test: AsmTest) -> dict[str, int]:
             names.append(n)
 
     for i in test.init:
-        if i.thread is None:
+        if i.thread is None and symbolic_register(i.name) is None:
             add(i.name)
     for i in test.init:
         if isinstance(i.value, A.AddrValue):
@@ -113,7 +113,7 @@ def lower_asm(test: AsmTest) -> Program:
     isa = isa_for(test.arch)
     locations = collect_asm_locations(test)
     pb = ProgramBuilder(LOWERING[test.arch], locations)
-    inits = {i.name: i for i in test.init if i.thread is None}
+    inits = {i.name: i for i in test.init if i.thread is None and symbolic_register(i.name) is None}
     for name, addr in locations.items():
         i = inits.get(name)
         v = _init_value(test, i, locations) if i else 0
@@ -124,8 +124,14 @@ def lower_asm(test: AsmTest) -> Program:
     for thread in test.threads:
         tb = AsmThreadBuilder(pb, test, thread)
         for i in test.init:
-            if i.thread == thread.index:
-                key = isa.reg_key(i.name)
+            key = symbolic_register(i.name)
+            if key is not None and i.thread in (None, thread.index):
+                tb.regs[key] = const(_init_value(test, i, locations))
+            elif i.thread == thread.index:
+                try:
+                    key = isa.reg_key(i.name)
+                except KeyError:
+                    key = None
                 if key is None:
                     raise MemcheckError(f"'{i.name}' is not a register of {test.arch}",
                                         test.source, i.pos.line, i.pos.col)

@@ -1,0 +1,90 @@
+"""The `memcheck run` command: herd7's text, JSON lines, errors and exit codes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from memcheck.cli import main
+
+LITMUS = Path(__file__).resolve().parents[1] / "litmus"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["run", *args])
+
+
+def test_text_output_is_herd7s_block():
+    r = run(str(LITMUS / "SB+once+once.litmus"))
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == "Test SB+once+once Allowed"
+    assert lines[1] == "States 4"
+    assert "0:r0=0; 1:r0=0;" in lines[2:6]
+    assert "Ok" in lines
+    assert "Positive: 1 Negative: 3" in lines
+    assert any(l.startswith("Condition exists (") for l in lines)
+    assert "Observation SB+once+once Sometimes 1 3" in lines
+
+
+def test_memory_is_printed_in_brackets(tmp_path):
+    t = tmp_path / "w.litmus"
+    t.write_text("C w\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nP1(int *x) { WRITE_ONCE(*x, 2); }\nexists (x=2)\n")
+    r = run(str(t))
+    assert "[x]=1;" in r.output and "[x]=2;" in r.output
+
+
+def test_json_lines_schema():
+    r = run("--json", str(LITMUS / "MP+wmb+rmb.litmus"))
+    assert r.exit_code == 0
+    rec = json.loads(r.output.strip())
+    assert set(rec) == {"file", "name", "model", "verdict", "positive", "negative",
+                        "states", "flags", "condition", "seconds"}
+    assert rec["model"] == "lkmm" and rec["verdict"] == "Never"
+    assert {"1:r0": 1, "1:r1": 0} not in rec["states"]
+    assert all(isinstance(v, int) for s in rec["states"] for v in s.values())
+
+
+def test_bad_input_is_reported_and_others_still_judged(tmp_path):
+    bad = tmp_path / "a_bad.litmus"
+    bad.write_text("C bad\n{}\nP0(int *x) { WRITE_ONCE(*x, 1) }\nexists (x=1)\n")
+    good = tmp_path / "b_good.litmus"
+    good.write_text((LITMUS / "SB+once+once.litmus").read_text())
+    r = CliRunner().invoke(main, ["run", "--json", str(tmp_path)])
+    assert r.exit_code == 1
+    recs = [json.loads(l) for l in r.output.splitlines()]
+    assert recs[0]["file"] == str(bad)
+    assert recs[0]["error"].startswith(f"{bad}:3:")
+    assert recs[1]["verdict"] == "Sometimes"
+
+
+def test_unknown_primitive_has_a_position(tmp_path):
+    t = tmp_path / "u.litmus"
+    t.write_text("C u\n{}\nP0(int *x)\n{\n\tfrobnicate(x);\n}\nexists (x=1)\n")
+    r = run(str(t))
+    assert r.exit_code == 1
+    assert f"{t}:5:2: unknown primitive 'frobnicate'" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_binary_file_is_an_error(tmp_path):
+    t = tmp_path / "bin.litmus"
+    t.write_bytes(b"C x\n\0\0\xff")
+    r = run(str(t))
+    assert r.exit_code == 1
+    assert f"{t}:1:1:" in r.output
+
+
+def test_undeclared_variable_in_condition(tmp_path):
+    t = tmp_path / "v.litmus"
+    t.write_text("C v\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (zz=1)\n")
+    r = run(str(t))
+    assert r.exit_code == 1
+    assert "undeclared shared variable 'zz'" in r.output
+
+
+def test_unknown_model_is_a_usage_error():
+    r = run("--model", "nosuch", str(LITMUS / "SB+once+once.litmus"))
+    assert r.exit_code == 2
+    assert "unknown model" in r.output
