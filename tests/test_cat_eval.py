@@ -307,7 +307,7 @@ empty expected \\ matching as too-few
 def test_functions_tuples_currying_and_scope() -> None:
     model = '''
 let sym(a, b) = (a \\ b) | (b \\ a)
-let both a b = a & b
+let both a = fun b -> a & b
 let k = po
 let capture = fun r -> r & k
 let k = 0
@@ -317,7 +317,7 @@ empty sym(po, co) \\ (po | co) as sym1
 empty both po co \\ po as curried
 empty capture(po) \\ po as cap1
 empty po \\ capture(po) as cap2
-empty apply(fun r -> r ; r, po) \\ (po ; po) as higher
+empty apply((fun r -> r ; r), po) \\ (po ; po) as higher
 empty p \\ po as tup1
 empty q \\ co as tup2
 empty toid(W) \\ [W] as toid

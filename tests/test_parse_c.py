@@ -272,9 +272,10 @@ def test_condition(cond, expected):
 
 def test_prop_precedence():
     a, b, c, d = (PAtom(MemLoc(v), "=", IntLit(1)) for v in "abcd")
+    # as herd7: `=>` binds tighter than `/\`, which binds tighter than `\/`
     text = r"exists (~a=1 /\ b=1 \/ c=1 => d=1 => a=1)"
-    assert prop_of(text).prop == PImplies(
-        POr((PAnd((PNot(a), b)), c)), PImplies(d, a))
+    assert prop_of(text).prop == POr(
+        (PAnd((PNot(a), b)), PImplies(c, PImplies(d, a))))
     assert prop_of(r"exists (a=1 /\ b=1 /\ c=1 \/ d=1 \/ a=1)").prop == POr(
         (PAnd((a, b, c)), d, a))
     # explicit parentheses keep their grouping

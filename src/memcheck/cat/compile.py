@@ -563,10 +563,11 @@ class Compiler:
         phs = set(group.placeholders)
         group.body = [k for k in range(start, len(self.nodes))
                       if self.nodes[k].owner == gid and k not in phs]
-        out = env.child({n: r for n, r in zip(names, group.results)})
-        if not group.body:
+        if not group.body:   # no binding depends on the group: plain values
             group.closed = True
-            return out
+            group.results = [self.const0(pos) if r in phs else r for r in group.results]
+            return env.child({n: r for n, r in zip(names, group.results)})
+        out = env.child({n: r for n, r in zip(names, group.results)})
         ext: dict[int, None] = {}
         for k in group.body:
             for d in self.nodes[k].deps:

@@ -202,13 +202,13 @@ def _atom_value(v) -> str:
     raise TypeError(f"not a condition value: {v!r}")
 
 
-# Prop binding strength: => 1, \/ 2, /\ 3, ~ 4, atoms 5.
+# Prop binding strength, as herd7: \/ 1, /\ 2, => 3, ~ 4, atoms 5.
 def _pprec(p) -> int:
-    if isinstance(p, PImplies):
-        return 1
     if isinstance(p, POr) and len(p.items) > 1:
-        return 2
+        return 1
     if isinstance(p, PAnd) and len(p.items) > 1:
+        return 2
+    if isinstance(p, PImplies):
         return 3
     if isinstance(p, PNot):
         return 4
@@ -234,10 +234,10 @@ def _prop_text(p) -> str:
         if not p.items:
             return "true" if isinstance(p, PAnd) else "false"
         # a nested conjunction (disjunction) keeps its own parentheses
-        sep, inner = (" /\\ ", 4) if isinstance(p, PAnd) else (" \\/ ", 3)
+        sep, inner = (" /\\ ", 3) if isinstance(p, PAnd) else (" \\/ ", 2)
         return sep.join(format_prop(q, inner) for q in p.items)
     if isinstance(p, PImplies):
-        return f"{format_prop(p.left, 2)} => {format_prop(p.right, 1)}"
+        return f"{format_prop(p.left, 4)} => {format_prop(p.right, 3)}"
     raise TypeError(f"not a proposition: {p!r}")
 
 

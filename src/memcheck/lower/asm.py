@@ -15,7 +15,7 @@ from typing import Optional
 from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..litmus.asm_ast import AsmTest, AsmThread, Instr, Label, Mem, Var
-from .asm_isa import Isa, Jump, isa_for, symbolic_register
+from .asm_isa import Isa, Jump, isa_for, mark_leg, symbolic_register
 from .c_walk import (ADDRESS_BASE, ADDRESS_STRIDE, ProgramBuilder, Sym,
                      ThreadBuilder, const, merge_registers)
 from .program import Event, Literal, Program, VConst
@@ -194,7 +194,10 @@ def _branch(tb: AsmThreadBuilder, isa: Isa, code, i: int, end: int,
     b = tb.fork(c, item.pos.line)
     saved_guard, taken_regs = tb.guard, dict(tb.regs)
     tb.guard = saved_guard + (Literal(b, False),)
+    before = len(tb.thread_events)
     _run(tb, isa, code, i + 1, target, labels)
+    if len(tb.thread_events) == before:
+        mark_leg(tb, Literal(b, True), item.pos.line, isa.text(item))
     tb.regs = merge_registers(b, taken_regs, tb.regs)
     tb.guard = saved_guard
     return target

@@ -93,6 +93,15 @@ def with_guard(tb: ThreadBuilder, lit: Literal, body: Callable[[], Any]) -> Any:
         tb.guard = saved
 
 
+def mark_leg(tb: ThreadBuilder, lit: Literal, line: int, label: str) -> None:
+    """Give an event-less branch leg a non-memory marker event (tag Leg).
+
+    The two legs then differ in their events, which the engine needs: it
+    keys the static relations of a candidate (dependencies included) by the
+    events that exist, and these legs differ only in dependencies."""
+    with_guard(tb, lit, lambda: tb.emit("X", {"Leg"}, None, None, line, label))
+
+
 def choose(b: int, then: Sym, other: Sym) -> Sym:
     """`then` when branch b is taken, else `other`; deps guarded likewise."""
     if then == other:
@@ -498,30 +507,49 @@ class A64Isa(Isa):
 
     def _ldop(self, tb, instr, s, rs, rt, mem) -> None:
         operand = self.get(tb, rs, instr)
-        r = self.rmw(tb, instr, self._read_tags(s, self.is_zero(rt)), ["Amo"] + s["order"]["write"],
-                     self.address(tb, mem, instr), lambda old: operate(s["operator"], old, operand))
+        addr = self.address(tb, mem, instr)
+        # the value written is computed from the value read: a data edge
+        # inside one instruction (models leave it out of `data`, herd's
+        # same-instance rule, but dependencies through memory go through it)
+        r = self.read(tb, instr, self._read_tags(s, self.is_zero(rt)), addr)
+        w = self.write(tb, instr, ["Amo"] + s["order"]["write"], addr,
+                       operate(s["operator"], tb.read_sym(r), operand))
+        tb.rmw(r, w)
         self.set(tb, rt, tb.read_sym(r), instr)
 
     def op_cas(self, tb, instr, s) -> None:
+        """CAS Rs,Rt,[Xn]: on success an rmw pair writing Rt.  The compare
+        reaches the write as a pick dependency (a Pick node fed by Rs and
+        the read); Rs then gets the old value either from Rs itself (with
+        the pick) or from the read: herd7 makes both executions."""
         rs, rt, mem = self.operands(tb, instr, 3)
         addr = self.address(tb, mem, instr)
         expected, new = self.get(tb, rs, instr), self.get(tb, rt, instr)
         noret = self.is_zero(rs)
         b = tb.fork(None, instr.pos.line)
-        got: dict[bool, int] = {}
+        got: dict[bool, Sym] = {}
 
         def success() -> None:
-            got[True] = self.rmw(tb, instr, self._read_tags(s, noret), ["Amo"] + s["order"]["write"],
-                                 addr, lambda old: new)
-            tb.constrain(VOp("==", (VRead(got[True]), expected.value)))
+            r = self.read(tb, instr, self._read_tags(s, noret), addr)
+            x = tb.emit("X", {"Pick"}, None, None, instr.pos.line, self.text(instr))
+            tb.add_data(expected.deps | {(r, ())}, x)  # type: ignore[attr-defined]
+            w = self.write(tb, instr, ["Amo"] + s["order"]["write"], addr,
+                           Sym(new.value, new.deps | {(x, ())}))
+            tb.rmw(r, w)
+            tb.constrain(VOp("==", (VRead(r), expected.value)))
+            from_rs = Sym(expected.value, expected.deps | {(x, ())})
+            prov = tb.fork(None, instr.pos.line)
+            mark_leg(tb, Literal(prov, True), instr.pos.line, self.text(instr))
+            got[True] = choose(prov, from_rs, tb.read_sym(r))
 
         def failure() -> None:
-            got[False] = self.read(tb, instr, ["NoRet"] if noret else s["order"]["read"], addr)
-            tb.constrain(VOp("!=", (VRead(got[False]), expected.value)))
+            r = self.read(tb, instr, ["NoRet"] if noret else s["order"]["read"], addr)
+            tb.constrain(VOp("!=", (VRead(r), expected.value)))
+            got[False] = tb.read_sym(r)
 
         with_guard(tb, Literal(b, True), success)
         with_guard(tb, Literal(b, False), failure)
-        self.set(tb, rs, choose(b, tb.read_sym(got[True]), tb.read_sym(got[False])), instr)
+        self.set(tb, rs, choose(b, got[True], got[False]), instr)
 
     # barriers ---------------------------------------------------------------
 
@@ -571,7 +599,9 @@ class A64Isa(Isa):
         elif then.deps == other.deps:
             chosen = Sym(VOp("ite", (c.value, then.value, other.value)), then.deps)
         else:
-            chosen = choose(tb.fork(c.value, instr.pos.line), then, other)
+            b = tb.fork(c.value, instr.pos.line)
+            mark_leg(tb, Literal(b, True), instr.pos.line, self.text(instr))
+            chosen = choose(b, then, other)
         self.set(tb, rd, Sym(chosen.value, chosen.deps | pick), instr)
 
     @staticmethod
