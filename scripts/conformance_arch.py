@@ -6,29 +6,136 @@ architecture's model (x86, arm64, power) and prints, per architecture, the
 agreement with herd7.tsv (verdict, final states, witness counts), our time,
 and every mismatch with the states only one side has.
 
+herd7.tsv's witness counts are those of herd7's `Positive: P Negative: N`
+line, which for a `~exists` test counts the executions satisfying the whole
+negated condition; ours are compared the same way.
+
     python scripts/conformance_arch.py ../shared/corpus/arch -j 2
     python scripts/conformance_arch.py ../shared/corpus/arch --arch PPC --match MP+
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import sys
 import time
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
-from memcheck.corpus.conformance import Comparison, compare_corpus
-from memcheck.corpus.herd_tsv import canonical_herd_states, read_herd_tsv
+from memcheck.corpus.herd_tsv import HerdRecord, canonical_herd_states, canonical_states, read_herd_tsv
 
 # architecture folder -> the model judging it
 ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power"}
 
 
-def state_diff(c: Comparison) -> tuple[list[str], list[str]]:
-    """States only memcheck allows, and states only herd7 allows."""
-    ours = set(c.states.split(" | ")) if c.states else set()
-    herd = canonical_herd_states(c.herd.states)
-    theirs = set(herd.split(" | ")) if herd else set()
-    return sorted(ours - theirs), sorted(theirs - ours)
+@dataclass
+class Row:
+    """memcheck against herd7 on one test."""
+    arch: str
+    file: str
+    herd: HerdRecord
+    verdict: Optional[str] = None  # ours; None on error or timeout
+    states: str = ""
+    witnesses: tuple[int, int] = (0, 0)  # as herd7's Positive/Negative line
+    error: str = ""
+    timeout: bool = False
+    seconds: float = 0.0
+
+    @property
+    def verdict_equal(self) -> bool:
+        return self.verdict == self.herd.verdict
+
+    @property
+    def states_equal(self) -> bool:
+        return self.verdict is not None and self.states == canonical_herd_states(self.herd.states)
+
+    @property
+    def counts_equal(self) -> bool:
+        return self.verdict is not None and self.witnesses == (self.herd.positive, self.herd.negative)
+
+    def state_diff(self) -> tuple[list[str], list[str]]:
+        """States only memcheck allows, and states only herd7 allows."""
+        ours = set(self.states.split(" | ")) if self.states else set()
+        herd = canonical_herd_states(self.herd.states)
+        theirs = set(herd.split(" | ")) if herd else set()
+        return sorted(ours - theirs), sorted(theirs - ours)
+
+
+@lru_cache(maxsize=1)
+def _checker():
+    """One Checker per worker process: models compile once."""
+    from memcheck.checker import Checker
+    return Checker()
+
+
+def judge_row(task: tuple[str, str, HerdRecord, str, float]) -> Row:
+    """Judge one test and compare it with its herd7 row."""
+    from memcheck.checker import read_test
+    from memcheck.engine.enumerate import Timeout
+    from memcheck.errors import MemcheckError
+    root, arch, herd, model, timeout = task
+    row = Row(arch, herd.file, herd)
+    start = time.monotonic()
+    try:
+        v = _checker().judge(read_test(Path(root) / arch / herd.file), model, timeout).verdict
+        row.verdict = v.observation
+        row.states = canonical_states(v)
+        row.witnesses = (v.negative, v.positive) if v.quantifier == "~exists" else (v.positive, v.negative)
+    except Timeout:
+        row.timeout = True
+    except MemcheckError as e:
+        row.error = str(e)
+    except Exception as e:  # a crash is a finding, reported with the test
+        row.error = f"internal error: {type(e).__name__}: {e}"
+    row.seconds = time.monotonic() - start
+    return row
+
+
+def run(tasks: list, jobs: int) -> list[Row]:
+    """Judge all tasks, in parallel when jobs > 1."""
+    if jobs <= 1:
+        return [judge_row(t) for t in tasks]
+    with mp.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
+        return list(pool.imap(judge_row, tasks, chunksize=4))
+
+
+def report(results: dict[str, list[Row]], model: str, wall: float, jobs: int) -> None:
+    """The agreement table, then every mismatch."""
+    print(f"{'arch':8} {'model':6} {'tests':>6} {'verdict%':>9} {'states%':>8} {'counts%':>8}"
+          f" {'errors':>6} {'timeouts':>8} {'ours s':>8} {'max s':>6}")
+    for arch, rows in results.items():
+        n = len(rows) or 1
+        print(f"{arch:8} {model or ARCH_MODELS[arch]:6} {len(rows):6d}"
+              f" {100 * sum(r.verdict_equal for r in rows) / n:9.2f}"
+              f" {100 * sum(r.states_equal for r in rows) / n:8.2f}"
+              f" {100 * sum(r.counts_equal for r in rows) / n:8.2f}"
+              f" {sum(bool(r.error) for r in rows):6d} {sum(r.timeout for r in rows):8d}"
+              f" {sum(r.seconds for r in rows):8.1f} {max((r.seconds for r in rows), default=0):6.2f}")
+    print(f"wall time {wall:.1f} s with -j {jobs}; herd7.tsv records no times for this corpus"
+          " (its README: every test under 3 s)")
+    print("\nmismatches:")
+    for arch, rows in results.items():
+        for r in rows:
+            name = f"{arch}/{r.file}"
+            if r.error:
+                print(f"  ERROR   {name}: {r.error}")
+            elif r.timeout:
+                print(f"  TIMEOUT {name} (herd7 {r.herd.verdict})")
+            elif not r.verdict_equal or not r.states_equal:
+                kind = "VERDICT" if not r.verdict_equal else "STATES "
+                print(f"  {kind} {name}: memcheck {r.verdict}, herd7 {r.herd.verdict}")
+                extra, missing = r.state_diff()
+                for s in extra:
+                    print(f"      only memcheck: {s}")
+                for s in missing:
+                    print(f"      only herd7:    {s}")
+    for arch, rows in results.items():
+        for r in rows:
+            if r.verdict_equal and r.states_equal and not r.counts_equal:
+                print(f"  COUNTS  {arch}/{r.file}: memcheck {r.witnesses[0]}/{r.witnesses[1]},"
+                      f" herd7 {r.herd.positive}/{r.herd.negative}")
 
 
 def main() -> int:
@@ -44,60 +151,26 @@ def main() -> int:
     args = ap.parse_args()
 
     start = time.monotonic()
-    results: dict[str, list[Comparison]] = {}
+    results: dict[str, list[Row]] = {}
     for arch, model in ARCH_MODELS.items():
         folder = args.corpus / arch
         if (args.arch and arch not in args.arch) or not (folder / "herd7.tsv").exists():
             continue
-        rows = [r for r in read_herd_tsv(folder / "herd7.tsv").values()
-                if r.judged and args.match in r.file]
+        tasks = [(str(args.corpus), arch, r, args.model or model, args.timeout)
+                 for r in read_herd_tsv(folder / "herd7.tsv").values()
+                 if r.judged and args.match in r.file]
         t0 = time.monotonic()
-        results[arch] = compare_corpus(folder, rows, args.model or model, args.jobs, args.timeout)
-        print(f"  {arch}: {len(rows)} tests in {time.monotonic() - t0:.1f} s", file=sys.stderr)
-    wall = time.monotonic() - start
-
-    print(f"{'arch':8} {'model':6} {'tests':>6} {'verdict%':>9} {'states%':>8} {'counts%':>8}"
-          f" {'errors':>6} {'timeouts':>8} {'ours s':>8} {'max s':>6}")
-    for arch, cs in results.items():
-        n = len(cs) or 1
-        print(f"{arch:8} {args.model or ARCH_MODELS[arch]:6} {len(cs):6d}"
-              f" {100 * sum(c.verdict_equal for c in cs) / n:9.2f}"
-              f" {100 * sum(c.states_equal for c in cs) / n:8.2f}"
-              f" {100 * sum(c.counts_equal for c in cs) / n:8.2f}"
-              f" {sum(bool(c.error) for c in cs):6d} {sum(c.timeout for c in cs):8d}"
-              f" {sum(c.seconds for c in cs):8.1f} {max((c.seconds for c in cs), default=0):6.2f}")
-    print(f"wall time {wall:.1f} s with -j {args.jobs}; herd7 records no times for this corpus"
-          " (its README: every test under 3 s)")
-
-    print("\nmismatches:")
-    for arch, cs in results.items():
-        for c in cs:
-            name = f"{arch}/{c.file}"
-            if c.error:
-                print(f"  ERROR   {name}: {c.error}")
-            elif c.timeout:
-                print(f"  TIMEOUT {name} (herd7 {c.herd.verdict})")
-            elif not c.verdict_equal or not c.states_equal:
-                kind = "VERDICT" if not c.verdict_equal else "STATES "
-                extra, missing = state_diff(c)
-                print(f"  {kind} {name}: memcheck {c.verdict}, herd7 {c.herd.verdict}")
-                for s in extra:
-                    print(f"      only memcheck: {s}")
-                for s in missing:
-                    print(f"      only herd7:    {s}")
-    counts = [f"{arch}/{c.file} ({c.verdict} ours vs herd7 {c.herd.positive}/{c.herd.negative})"
-              for arch, cs in results.items() for c in cs
-              if c.verdict_equal and c.states_equal and not c.counts_equal]
-    if counts:
-        print(f"\nsame verdict and states, other witness counts: {len(counts)}")
+        results[arch] = run(tasks, args.jobs)
+        print(f"  {arch}: {len(tasks)} tests in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+    report(results, args.model, time.monotonic() - start, args.jobs)
     if args.tsv:
         with open(args.tsv, "w") as f:
             f.write("file\therd\tours\tstates_equal\tcounts_equal\tseconds\terror\n")
-            for arch, cs in results.items():
-                for c in cs:
-                    f.write(f"{arch}/{c.file}\t{c.herd.verdict}\t"
-                            f"{c.verdict or ('TIMEOUT' if c.timeout else 'ERROR')}\t"
-                            f"{int(c.states_equal)}\t{int(c.counts_equal)}\t{c.seconds:.3f}\t{c.error}\n")
+            for arch, rows in results.items():
+                for r in rows:
+                    f.write(f"{arch}/{r.file}\t{r.herd.verdict}\t"
+                            f"{r.verdict or ('TIMEOUT' if r.timeout else 'ERROR')}\t"
+                            f"{int(r.states_equal)}\t{int(r.counts_equal)}\t{r.seconds:.3f}\t{r.error}\n")
     return 0
 
 

@@ -749,7 +749,7 @@ let gp-fence = po ; gp-order ; po?
 irreflexive prop ; gp-fence ; hb* as gp
 
 let sym(a, b) = (a \ b) | (b \ a)
-let meet a b = a & b
+let meet a = fun b -> a & b
 let RL = try RL with emptyset
 let Seen = try Seen with R | RL
 empty meet (rf & ext) (sym(po, po^-1)) as no-meet

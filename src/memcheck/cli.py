@@ -12,7 +12,9 @@ from .checker import Checker, read_test
 from .engine.enumerate import Timeout
 from .errors import MemcheckError
 from .report.herd_text import format_state, format_verdict
+from .report.explain_text import explain_text
 from .report.json_out import dumps, error_record, verdict_record
+from .report.witness_files import witness_graph, write_pictures
 
 
 def litmus_files(paths: tuple[str, ...]) -> Iterator[str]:
@@ -37,7 +39,12 @@ def main() -> None:
               help="Model(s) to judge under: a name, a comma-separated list, or 'all'.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, per test and model.")
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per test and model.")
-def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float]) -> None:
+@click.option("--graph", "graph_dir", default=None, metavar="DIR",
+              help="Write a witness graph per test and model into DIR as SVG.")
+@click.option("--dot", "dot_dir", default=None, metavar="DIR",
+              help="Write a witness graph per test and model into DIR as Graphviz DOT.")
+def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
+        graph_dir: Optional[str] = None, dot_dir: Optional[str] = None) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     checker = Checker()
     try:
@@ -51,7 +58,11 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
             verdicts = []
             for m in models:
                 try:
-                    verdicts.append(checker.judge(test, m, timeout).verdict)
+                    judgement = checker.judge(test, m, timeout)
+                    verdicts.append(judgement.verdict)
+                    if graph_dir or dot_dir:
+                        write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),
+                                                     timeout), graph_dir, dot_dir)
                 except Timeout:
                     raise MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
         except MemcheckError as e:
@@ -73,6 +84,33 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
     sys.exit(1 if failed else 0)
 
 
+@main.command()
+@click.argument("file")
+@click.option("--model", "model_spec", default="lkmm", show_default=True,
+              help="Model(s) to explain under: a name, a comma-separated list, or 'all'.")
+@click.option("--timeout", type=float, default=None, help="Seconds allowed per model.")
+def explain(file: str, model_spec: str, timeout: Optional[float]) -> None:
+    """Say why: the events, the broken axiom and its cycle, or an execution reaching the condition."""
+    checker = Checker()
+    try:
+        models = checker.model_names(model_spec)
+    except MemcheckError as e:
+        raise click.UsageError(e.message)
+    try:
+        test = read_test(file)
+        for m in models:
+            try:
+                judgement = checker.judge(test, m, timeout)
+                g = witness_graph(test, judgement, checker.evaluator(judgement.verdict.model), timeout)
+            except Timeout:
+                raise MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
+            click.echo(explain_text(g))
+    except MemcheckError as e:
+        e.located(file)
+        click.echo(str(e), err=True)
+        sys.exit(1)
+
+
 def _table(verdicts) -> str:
     """Several models' verdicts on one test, a row per model."""
     from io import StringIO
@@ -90,6 +128,11 @@ def _table(verdicts) -> str:
     buf = StringIO()
     Console(file=buf, width=120, no_color=True).print(table)
     return buf.getvalue()
+
+
+from .corpus.check import check_command  # noqa: E402  (the command lives with the corpus code)
+
+main.add_command(check_command)
 
 
 if __name__ == "__main__":

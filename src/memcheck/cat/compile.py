@@ -382,19 +382,23 @@ class Compiler:
             if nd.label is None and nd.kind not in ("const0", "univ"):
                 nd.label = name
 
-    def bind_pat(self, pat: A.Pattern, v: CVal, out: dict, pos: A.Pos) -> None:
-        """Bind pattern `pat` to v into `out`."""
+    def bind_pat(self, pat: A.Pattern, v: CVal, out: dict, pos: A.Pos,
+                 is_let: bool = True) -> None:
+        """Bind pattern `pat` to v into `out` (let-bindings also name nodes;
+        function parameters do not)."""
         if isinstance(pat, A.PVar):
             if pat.name is not None:
                 out[pat.name] = v
-                self.label(pat.name, v)
+                if is_let:
+                    self.label(pat.name, v)
             return
         if not isinstance(v, TupleV) or len(v.items) != len(pat.names):
             raise _err(f"expected a tuple of {len(pat.names)} values", pos)
         for name, item in zip(pat.names, v.items):
             if name is not None:
                 out[name] = item
-                self.label(name, item)
+                if is_let:
+                    self.label(name, item)
 
     # ------------------------------------------------------------ expressions
     def expr(self, e: A.Expr, env: Env) -> CVal:
@@ -454,7 +458,7 @@ class Compiler:
                 raise _err(f"recursion too deep in '{f.name}' (recursive functions are not "
                            "supported)", e.pos)
             scope: dict = {}
-            self.bind_pat(f.pat, arg, scope, e.pos)
+            self.bind_pat(f.pat, arg, scope, e.pos, is_let=False)
             self.depth += 1
             try:
                 return self.expr(f.body, f.env.child(scope))
@@ -614,7 +618,7 @@ class Compiler:
         if self.depth >= MAX_INLINE_DEPTH:
             raise _err(f"recursion too deep in procedure '{ins.name}'", ins.pos)
         scope: dict = {}
-        self.bind_pat(proc.pat, self.expr(ins.arg, env), scope, ins.pos)
+        self.bind_pat(proc.pat, self.expr(ins.arg, env), scope, ins.pos, is_let=False)
         self.depth += 1
         try:
             self.run(proc.body, proc.env.child(scope), ins.label or outer_label)

@@ -256,6 +256,8 @@ def different_values(values: Sequence, a: Value) -> Value:
     if type(a) is int:
         _no_set(a, "different-values")
         return 0
+    if len(values) < len(a):
+        values = list(values) + [None] * (len(a) - len(values))
     out = []
     for i, row in enumerate(a):
         vi = values[i]

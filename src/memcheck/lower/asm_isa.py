@@ -518,10 +518,11 @@ class A64Isa(Isa):
         self.set(tb, rt, tb.read_sym(r), instr)
 
     def op_cas(self, tb, instr, s) -> None:
-        """CAS Rs,Rt,[Xn]: on success an rmw pair writing Rt.  The compare
-        reaches the write as a pick dependency (a Pick node fed by Rs and
-        the read); Rs then gets the old value either from Rs itself (with
-        the pick) or from the read: herd7 makes both executions."""
+        """CAS Rs,Rt,[Xn]: on success an rmw pair writing Rt, on failure a
+        read.  The compare is a Pick node fed by Rs and the read; the write
+        depends on it.  herd7 makes two executions of each outcome: on
+        success Rs gets the old value from Rs itself (with the pick) or from
+        the read; on failure from the read, with or without the pick."""
         rs, rt, mem = self.operands(tb, instr, 3)
         addr = self.address(tb, mem, instr)
         expected, new = self.get(tb, rs, instr), self.get(tb, rt, instr)
@@ -545,7 +546,12 @@ class A64Isa(Isa):
         def failure() -> None:
             r = self.read(tb, instr, ["NoRet"] if noret else s["order"]["read"], addr)
             tb.constrain(VOp("!=", (VRead(r), expected.value)))
-            got[False] = tb.read_sym(r)
+            x = tb.emit("X", {"Pick"}, None, None, instr.pos.line, self.text(instr))
+            tb.add_data(expected.deps | {(r, ())}, x)  # type: ignore[attr-defined]
+            with_pick = Sym(VRead(r), frozenset({(r, ()), (x, ())}))
+            prov = tb.fork(None, instr.pos.line)
+            mark_leg(tb, Literal(prov, True), instr.pos.line, self.text(instr))
+            got[False] = choose(prov, with_pick, tb.read_sym(r))
 
         with_guard(tb, Literal(b, True), success)
         with_guard(tb, Literal(b, False), failure)

@@ -63,6 +63,7 @@ class WitnessGraph:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     threads: tuple[int, ...]
+    cycle: tuple[Edge, ...] = ()  # the explanation's edges, in its order
     axiom: str = ""  # the broken axiom's name, "" when reachable
     relation: str = ""  # its test: "acyclic hb"
     steps: tuple[tuple[int, int], ...] = ()  # the axiom relation's edges on the cycle
@@ -168,25 +169,25 @@ def _base_edges(program: Program, w: Witness) -> list[Edge]:
     return out
 
 
-def _merge_cycle(base: list[Edge], w: Witness) -> list[Edge]:
+def _merge_cycle(base: list[Edge], w: Witness) -> tuple[list[Edge], list[Edge]]:
     """Base edges with the explanation's edges laid over.  An explanation
     edge that is a base edge (rfe over rf) marks it; one joining the same
     events as a base edge of another kind (a prop that is an fr) takes its
     place, labelled with both; the others are added.  po stays apart."""
     out = list(base)
+    cycle: list[Edge] = []
     for x in w.edges:
         fam = _family(x.label)
         hit = next((i for i, e in enumerate(out)
                     if e.src == x.src and e.dst == x.dst and e.kind != "po" and not e.cycle), None)
         if hit is None:
             out.append(Edge(x.src, x.dst, x.label, x.label, True))
-            continue
-        e = out[hit]
-        if e.kind == fam:
-            out[hit] = Edge(e.src, e.dst, e.kind, x.label, True)
+        elif out[hit].kind == fam:
+            out[hit] = Edge(x.src, x.dst, fam, x.label, True)
         else:
-            out[hit] = Edge(e.src, e.dst, x.label, f"{x.label} ({e.kind})", True)
-    return out
+            out[hit] = Edge(x.src, x.dst, x.label, f"{x.label} ({out[hit].kind})", True)
+        cycle.append(out[hit] if hit is not None else out[-1])
+    return out, cycle
 
 
 def _nodes(program: Program, w: Witness, edges: list[Edge]) -> list[Node]:
@@ -218,8 +219,9 @@ def build_graph(test: A.Test, program: Program, w: Witness, model: str, verdict:
                 condition: str) -> WitnessGraph:
     """The picture of witness `w` of `test` under `model`."""
     edges = _base_edges(program, w)
+    cycle: list[Edge] = []
     if w.violation is not None:
-        edges = _merge_cycle(edges, w)
+        edges, cycle = _merge_cycle(edges, w)
     nodes = _nodes(program, w, edges)
     threads = tuple(sorted({n.thread for n in nodes if n.thread >= 0}))
     final = ""
@@ -234,6 +236,6 @@ def build_graph(test: A.Test, program: Program, w: Witness, model: str, verdict:
                    f" ({w.relation})")
     return WitnessGraph(
         test=test.name, model=model, verdict=verdict, condition=condition, summary=summary,
-        nodes=tuple(nodes), edges=tuple(edges), threads=threads,
+        nodes=tuple(nodes), edges=tuple(edges), threads=threads, cycle=tuple(cycle),
         axiom=w.violation.name if w.violation else "", relation=w.relation,
         steps=w.steps, final=final, flags=tuple(sorted(w.flags)))

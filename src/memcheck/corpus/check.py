@@ -1,0 +1,239 @@
+"""`memcheck check`: CI over a litmus corpus, each test held against its expectation.
+
+Reads the tests, takes what it can from the result cache, judges the rest in
+a killable local process pool or on a Dask cluster, grades every result
+against the test's `Result:` lines or an expectations file, shows progress
+and a summary, and writes JUnit and JSON reports. Exit 0 only when nothing
+failed, errored or timed out.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterator, Optional, Sequence
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from ..checker import Checker, models_dir
+from ..errors import MemcheckError
+from .cache import ResultCache, fingerprint, result_key
+from .expectations import ExpectationRules, load_expect_file
+from .grading import CaseResult, Status, grade
+from .judging import Judged, Task, judge_task, lost, prepare_checker
+from .pool import Died, Finished, KillablePool, Overran
+from .summary import Summary, print_report, write_json
+
+CACHE_FLUSH_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything `memcheck check` was asked to do."""
+    paths: tuple[str, ...]
+    model_spec: str = "lkmm"
+    result_model: str = "lkmm"
+    expect: Optional[Path] = None
+    jobs: Optional[int] = None  # None: every core this process may use
+    timeout: Optional[float] = None
+    use_cache: bool = True
+    scheduler: Optional[str] = None
+    junit: Optional[Path] = None
+    json: Optional[Path] = None
+
+
+def litmus_files(paths: Sequence[str]) -> list[str]:
+    """The files named and every *.litmus below the folders named, once each."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        out += [str(f) for f in sorted(path.rglob("*.litmus"))] if path.is_dir() else [p]
+    return list(dict.fromkeys(out))
+
+
+def default_jobs() -> int:
+    """Every core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def hard_limit(timeout: Optional[float]) -> Optional[float]:
+    """When a worker is killed: the engine's own deadline plus a grace period."""
+    return None if timeout is None else timeout + 1.0 + 0.25 * timeout
+
+
+def judge_locally(tasks: Sequence[Task], models: Sequence[str], jobs: int,
+                  timeout: Optional[float]) -> Iterator[tuple[int, Judged]]:
+    """(index, result) per task from a local pool whose stuck workers are killed."""
+    pool: KillablePool = KillablePool(jobs, judge_task, partial(prepare_checker, tuple(models)),
+                                      hard_limit(timeout), preload=["memcheck.corpus.judging"])
+    for i, outcome in pool.run(tasks):
+        if isinstance(outcome, Finished):
+            yield i, outcome.value
+        elif isinstance(outcome, Overran):
+            yield i, lost(tasks[i], f"timed out after {timeout:g} s (worker killed after "
+                                    f"{outcome.seconds:.1f} s)", outcome.seconds, timeout=True)
+        elif isinstance(outcome, Died):
+            yield i, lost(tasks[i], f"internal error: {outcome.message}", outcome.seconds)
+
+
+def judge_on_cluster(address: str, tasks: Sequence[Task], models: Sequence[str]) -> Iterator[tuple[int, Judged]]:
+    """(index, result) per task from the Dask cluster at `address`."""
+    try:
+        from .dask_runner import run_on_dask
+    except ImportError as e:
+        raise click.UsageError(f"--scheduler needs Dask: pip install 'memcheck[dask]' ({e})")
+    return run_on_dask(address, tasks, models)
+
+
+def read_tests(files: Sequence[str], models: Sequence[str]
+               ) -> tuple[list[tuple[str, bytes]], list[tuple[str, Judged]]]:
+    """The tests' bytes; an unreadable file gives an error result per model."""
+    read: list[tuple[str, bytes]] = []
+    unreadable: list[tuple[str, Judged]] = []
+    for f in files:
+        try:
+            read.append((f, Path(f).read_bytes()))
+        except OSError as e:
+            unreadable += [(f, Judged(m, error=f"cannot read: {e.strerror}")) for m in models]
+    return read, unreadable
+
+
+@dataclass
+class Run:
+    """One check run: the tasks, the results so far and where they go."""
+    options: CheckOptions
+    models: list[str]
+    rules: ExpectationRules
+    cache: Optional[ResultCache]
+    on_result: Callable[[CaseResult], None]
+
+    def execute(self, files: Sequence[str]) -> list[CaseResult]:
+        """Judge (or look up) every test under every model and grade it."""
+        o = self.options
+        read, unreadable = read_tests(files, self.models)
+        results = [self._graded(f, j) for f, j in unreadable]
+        for r in results:
+            self.on_result(r)
+        tasks = [Task(f, raw, m, o.timeout) for f, raw in read for m in self.models]
+        keys: list[str] = []
+        hits: dict[str, Judged] = {}
+        if self.cache is not None:
+            fp = fingerprint(models_dir())
+            keys = [result_key(fp, t.model, t.raw) for t in tasks]
+            hits = self.cache.get_many(keys)
+        todo: list[int] = []
+        for i, t in enumerate(tasks):
+            j = hits.get(keys[i]) if keys else None
+            if j is not None:
+                results.append(self._graded(t.file, j, cached=True))
+                self.on_result(results[-1])
+            else:
+                todo.append(i)
+        results += self._judge([tasks[i] for i in todo], [keys[i] for i in todo] if keys else [])
+        order = {m: n for n, m in enumerate(self.models)}
+        results.sort(key=lambda r: (r.file, order.get(r.model, len(order))))
+        return results
+
+    def _graded(self, file: str, j: Judged, cached: bool = False) -> CaseResult:
+        """Grade one result against the expectation that applies to it."""
+        exp = self.rules.find(file, j.model, j.judged_model or j.model, j.arch, j.comment)
+        return grade(file, j, exp, cached)
+
+    def _judge(self, tasks: list[Task], keys: list[str]) -> list[CaseResult]:
+        """Judge `tasks` (locally or on the cluster), caching as results arrive."""
+        if not tasks:
+            return []
+        o = self.options
+        stream = (judge_on_cluster(o.scheduler, tasks, self.models) if o.scheduler
+                  else judge_locally(tasks, self.models, o.jobs or default_jobs(), o.timeout))
+        out: list[CaseResult] = []
+        unsaved: list[tuple[str, Judged]] = []
+        flushed = time.monotonic()
+        for i, j in stream:
+            out.append(self._graded(tasks[i].file, j))
+            self.on_result(out[-1])
+            if self.cache is not None:
+                unsaved.append((keys[i], j))
+                if time.monotonic() - flushed > CACHE_FLUSH_SECONDS:
+                    self.cache.put_many(unsaved)
+                    unsaved, flushed = [], time.monotonic()
+        if self.cache is not None:
+            self.cache.put_many(unsaved)
+        return out
+
+
+def run_check(o: CheckOptions, out: Console, err: Console) -> int:
+    """Run a check as the command does; the exit code."""
+    start = time.monotonic()
+    checker = Checker()
+    try:
+        models = checker.model_names(o.model_spec)
+        if o.result_model not in checker.index:
+            raise MemcheckError(f"unknown model '{o.result_model}' (known: {', '.join(checker.index)})")
+        table = load_expect_file(o.expect, o.result_model) if o.expect else {}
+    except MemcheckError as e:
+        raise click.UsageError(str(e) if e.file else e.message)
+    rules = ExpectationRules(o.result_model, {n: s.arch for n, s in checker.index.items()}, table)
+    cache = ResultCache.default() if o.use_cache else None
+    files = litmus_files(o.paths)
+    total = len(files) * len(models)
+    if not total:
+        raise click.UsageError("no litmus tests found")
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+    bar = progress.add_task("checking", total=total)
+    bad = 0
+
+    def on_result(r: CaseResult) -> None:
+        nonlocal bad
+        bad += r.status.bad
+        progress.update(bar, advance=1, description=f"checking ({bad} bad)" if bad else "checking")
+
+    try:
+        with progress:
+            results = Run(o, models, rules, cache, on_result).execute(files)
+    finally:
+        if cache is not None:
+            cache.close()
+    summary = Summary.of(results, time.monotonic() - start)
+    print_report(out, results, summary)
+    if o.junit:
+        from .junit import write_junit
+        write_junit(results, o.junit, models)
+    if o.json:
+        write_json(results, summary, o.json)
+    return 0 if summary.ok else 1
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--model", "model_spec", default="lkmm", show_default=True,
+              help="Model(s) to judge under: a name, a comma-separated list, or 'all'.")
+@click.option("--expect", type=click.Path(dir_okay=False, path_type=Path),
+              help="Expectations TSV (file, model, verdict); overrides the tests' Result: lines.")
+@click.option("--result-model", default="lkmm", show_default=True,
+              help="The model an unqualified 'Result:' line of a C test speaks of.")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a JUnit XML report here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a JSON report here.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: every core).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds allowed per test and model; a stuck worker is killed.")
+@click.option("--no-cache", is_flag=True, help="Judge every test again; neither read nor write the cache.")
+@click.option("--scheduler", metavar="ADDRESS", help="Judge on this Dask scheduler (memcheck[dask]).")
+def check_command(paths: tuple[str, ...], model_spec: str, expect: Optional[Path], result_model: str,
+                  junit: Optional[Path], json_path: Optional[Path], jobs: Optional[int],
+                  timeout: Optional[float], no_cache: bool, scheduler: Optional[str]) -> None:
+    """Check a litmus corpus against its expected results (CI)."""
+    options = CheckOptions(paths, model_spec, result_model, expect, jobs, timeout, not no_cache,
+                           scheduler, junit, json_path)
+    raise SystemExit(run_check(options, Console(), Console(stderr=True)))

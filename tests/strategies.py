@@ -1,0 +1,75 @@
+"""Hypothesis strategies: small random kernel C litmus tests.
+
+A generated test has 2-3 threads, each a few marked accesses to shared
+variables x and y (and an optional fence), and an `exists` over the
+registers read; it is built as text so that every test also goes through
+the parser.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+VARS = ("x", "y")
+LOADS = ("READ_ONCE(*{v})", "smp_load_acquire({v})")
+STORES = ("WRITE_ONCE(*{v}, {k})", "smp_store_release({v}, {k})")
+FENCES = ("smp_mb();", "smp_wmb();", "smp_rmb();", "barrier();")
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str  # 'load', 'store' or 'fence'
+    text: str
+
+
+@st.composite
+def ops(draw, max_ops: int = 3) -> list[Op]:
+    out = []
+    for _ in range(draw(st.integers(1, max_ops))):
+        kind = draw(st.sampled_from(("load", "store", "store", "fence")))
+        v = draw(st.sampled_from(VARS))
+        if kind == "load":
+            out.append(Op("load", draw(st.sampled_from(LOADS)).format(v=v)))
+        elif kind == "store":
+            out.append(Op("store", draw(st.sampled_from(STORES)).format(v=v, k=draw(st.integers(1, 2)))))
+        else:
+            out.append(Op("fence", draw(st.sampled_from(FENCES))))
+    return out
+
+
+@dataclass(frozen=True)
+class Shape:
+    threads: tuple[tuple[Op, ...], ...]
+
+    def text(self, name: str = "random") -> str:
+        lines = [f"C {name}", "{}"]
+        atoms = []
+        for t, body in enumerate(self.threads):
+            lines.append(f"P{t}(int *x, int *y)")
+            lines.append("{")
+            r = 0
+            for op in body:
+                if op.kind == "load":
+                    lines.append(f"\tint r{r} = {op.text};")
+                    atoms.append(f"{t}:r{r}=0")
+                    r += 1
+                else:
+                    lines.append(f"\t{op.text};" if op.kind == "store" else f"\t{op.text}")
+            lines.append("}")
+        cond = " /\\ ".join(atoms) if atoms else "x=1"
+        lines.append(f"exists ({cond})")
+        return "\n".join(lines) + "\n"
+
+    def with_fence(self, thread: int, index: int, fence: str) -> "Shape":
+        threads = list(self.threads)
+        body = list(threads[thread])
+        body.insert(index, Op("fence", fence))
+        threads[thread] = tuple(body)
+        return Shape(tuple(threads))
+
+
+@st.composite
+def shapes(draw, min_threads: int = 2, max_threads: int = 3) -> Shape:
+    n = draw(st.integers(min_threads, max_threads))
+    return Shape(tuple(tuple(draw(ops())) for _ in range(n)))
