@@ -284,6 +284,15 @@ def test_load_model_by_name_in_search_dirs(tmp_path) -> None:
     assert load_model("tiny.cat", [tmp_path]).instrs[0].name == "e"
 
 
+def test_load_model_with_bell(tmp_path) -> None:
+    (tmp_path / "m.bell").write_text("enum Fences = 'mb\nlet fb = fencerel(Mb)\n")
+    (tmp_path / "m.cat").write_text('"cat part"\nacyclic fb | rf as ax\n')
+    m = load_model("m.cat", [tmp_path], bell=tmp_path / "m.bell")
+    assert m.title == "cat part"
+    assert isinstance(m.instrs[0], A.Enum)
+    assert [c.name for c in Evaluator(m).checks] == ["ax"]
+
+
 def test_load_model_errors(tmp_path) -> None:
     with pytest.raises(MemcheckError, match="model file not found"):
         load_model("missing-model", [tmp_path])

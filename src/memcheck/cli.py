@@ -134,6 +134,10 @@ from .corpus.check import check_command  # noqa: E402  (the command lives with t
 
 main.add_command(check_command)
 
+from .fences.command import fences_command  # noqa: E402  (the barrier advisor lives in fences/)
+
+main.add_command(fences_command)
+
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,8 @@
 """The herd cat language: parser, compiler to bitmask operations, concrete
 evaluator of candidate executions, and explanations of failed checks."""
 from .ast import Model, Pos
-from .compile import DYNAMIC, CheckSpec, Program, Violation, compile_model
+from .compile import compile_model
+from .program import DYNAMIC, CheckSpec, Program, Violation
 from .evaluate import CheckResult, Evaluator, Execution, Explanation
 from .parse import load_model, parse_cat
 

@@ -7,89 +7,16 @@ Identical operations are shared (hash-consing).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from dataclasses import dataclass
+from typing import Any, Optional, Union
 
 from ..errors import MemcheckError
 from . import ast as A
 from .parse import VIRTUAL_INCLUDES, parse_cat
 from .prelude import PRELUDE, PRELUDE_SOURCE, PRIMITIVES
+from .program import DYNAMIC, CheckSpec, Group, Node, Program
 
-DYNAMIC = ("rf", "co")  # relations chosen by the solver
 MAX_INLINE_DEPTH = 200
-
-
-@dataclass
-class Node:
-    """One operation of the DAG.  `args` are value slots read; `deps` are the
-    nodes that must be evaluated first, at this node's nesting level."""
-
-    kind: str
-    args: tuple[int, ...]
-    pos: A.Pos
-    data: Any = None
-    deps: tuple[int, ...] = ()
-    label: Optional[str] = None
-    text: str = ""
-    owner: Optional[int] = None       # the `let rec` group that recomputes this node
-    ph: frozenset = frozenset()       # groups whose placeholders this node depends on
-    dyn: bool = False                 # depends on rf, co or event values
-    mono: bool = True                 # monotone in rf and co
-
-
-@dataclass
-class Group:
-    """A `let rec` group: placeholders hold the previous iteration's values,
-    results are the binding bodies (later bindings see earlier results)."""
-
-    gid: int
-    names: list[str]
-    placeholders: list[int]
-    results: list[int] = field(default_factory=list)
-    body: list[int] = field(default_factory=list)
-    fix: int = -1
-    closed: bool = False
-    nested: bool = False
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A failed axiom: its name, kind and whether it is monotone in rf/co
-    (then it fails on every execution containing the same rf/co edges)."""
-
-    name: str
-    kind: str
-    monotone: bool
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """A compiled check (axiom or flag) of the model, in model order."""
-
-    kind: str
-    negated: bool
-    node: int
-    name: str
-    flag: bool
-    pos: A.Pos
-    monotone: bool
-
-    @property
-    def violation(self) -> Violation:
-        """The Violation reported when this (non-flag) check fails."""
-        kind = ("~" + self.kind) if self.negated else self.kind
-        return Violation(self.name, kind, self.monotone)
-
-
-@dataclass
-class Program:
-    """The compiled model: nodes in evaluation order, rec groups, checks."""
-
-    nodes: list[Node]
-    groups: list[Group]
-    checks: list[CheckSpec]
-    empty_default: frozenset[str]     # base sets that default to empty (enum tags)
-    title: Optional[str] = None
 
 
 # ---------------------------------------------------------------- compile-time values
@@ -224,6 +151,7 @@ class Compiler:
         return nd.label or nd.text
 
     def _text(self, kind: str, args: tuple[int, ...], data: Any) -> str:
+        """Source-like text of a new node (labels of unnamed edges, names of checks)."""
         names = [self.name_of(a) for a in args]
         names = [f"({t})" if (" " in t and not self.nodes[a].label) else t
                  for t, a in zip(names, args)]
@@ -270,6 +198,7 @@ class Compiler:
             k = self.groups[owner].fix
 
     def _add(self, node: Node, key: Optional[tuple]) -> int:
+        """Append node, computing its dependencies and owning let-rec group."""
         deps = tuple(dict.fromkeys(self.top_of(a) for a in node.args + node.deps))
         node.deps = deps
         ph = set(node.ph)
@@ -612,6 +541,7 @@ class Compiler:
         return env
 
     def call(self, ins: A.Call, env: Env, outer_label: Optional[str]) -> None:
+        """Inline a procedure call (its bindings are dropped afterwards)."""
         proc = env.lookup(ins.name)
         if not isinstance(proc, ProcV):
             raise _err(f"unknown procedure '{ins.name}'", ins.pos)
@@ -626,6 +556,7 @@ class Compiler:
             self.depth -= 1
 
     def check(self, ins: A.Check, env: Env, call_label: Optional[str]) -> None:
+        """Record a check; unnamed ones are named by the procedure call or their text."""
         k = self.as_node(self.expr(ins.expr, env), ins.pos)
         name = ins.name or call_label or A.expr_text(ins.expr)
         self.checks.append((ins, k, name))
@@ -644,6 +575,8 @@ class Compiler:
 
     @staticmethod
     def _flags(nodes: list[Node], groups: list[Group]) -> None:
+        """Set Node.dyn (depends on rf/co/values) and Node.mono (monotone in rf/co),
+        iterating because let-rec placeholders take their group's flags."""
         gdyn = [False] * len(groups)
         gmono = [True] * len(groups)
         changed = True
@@ -681,6 +614,7 @@ class Compiler:
 
 
 def _prelude_model() -> A.Model:
+    """The parsed prelude (see prelude.py)."""
     return parse_cat(PRELUDE, PRELUDE_SOURCE)
 
 

@@ -6,13 +6,14 @@ by `Execution.static_key`; `explain` says why a check failed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Hashable, Mapping, Optional, Sequence
 
 from ..errors import MemcheckError
 from . import ast as A
 from . import ops as O
-from .compile import DYNAMIC, CheckSpec, Program, Violation, compile_model
+from .compile import compile_model
+from .program import DYNAMIC, CheckSpec, Program, Violation
 from .plan import Planner, State
 from .relation import Rel
 
@@ -81,6 +82,7 @@ class Evaluator:
         return self.program.checks
 
     def _state(self, ex: Execution) -> State:
+        """The per-static-key state of ex (cached unless static_key is None)."""
         key = ex.static_key
         if key is None:
             return Planner(self.program, ex).build()

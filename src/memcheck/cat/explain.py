@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 from . import ops as O
 from . import relation as R
-from .compile import DYNAMIC, CheckSpec, Program, Violation
+from .program import DYNAMIC, CheckSpec, Program, Violation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .evaluate import Evaluator, Execution, Explanation
@@ -172,6 +172,8 @@ class Deriver:
             self._derive_ph(k, item, ctx)
 
     def _derive_ph(self, k: int, item: Item, ctx: Ctx) -> None:
+        """A placeholder holds the previous iteration's result: derive item from
+        the first earlier iteration whose result holds it."""
         gid, i = self.nodes[k].data
         res = self.prog.groups[gid].results[i]
         if self._group(res) != gid:
@@ -188,6 +190,7 @@ class Deriver:
                 return
 
     def _path(self, k: int, a: int, b: int, ctx: Ctx) -> list[tuple[int, int]]:
+        """Edges of a shortest path a -> b in node k's relation."""
         r = self.val(k, ctx)
         if type(r) is int:
             return []

@@ -116,22 +116,23 @@ def seq(a: Value, b: Value) -> Value:
     return R.seq(a, b)
 
 
-def seq_chain(n: int, v: list, ops: Sequence[tuple[str, int]]) -> Value:
-    """The sequence of operands given as (mode, slot): mode r is a relation,
-    f a filter `[S]` (slot holds S), o is `X?` and s is `X*` (slot holds X,
-    resp. X+).  Evaluated right to left: composing costs one step per edge of
-    the left operand, and operands are sparser than partial products."""
+def seq_chain(n: int, v: list, ops: Sequence[tuple]) -> Value:
+    """The sequence of operands given as (mode, slot, mask): mode r is a
+    relation, f a filter `[S]` (slot holds S; mask is R.row_mask(n, S) when S
+    is known in advance), o is `X?` and s is `X*` (slot holds X, resp. X+).
+    Evaluated right to left: composing costs one step per edge of the left
+    operand, and operands are sparser than partial products."""
     acc = None
     colmask = -1
     for i in range(len(ops) - 1, -1, -1):
-        mode, slot = ops[i]
+        mode, slot, mask = ops[i]
         x = v[slot]
         if mode == "f":
             x = _set(x, "[ ]")
             if acc is None:
                 colmask &= x
             else:
-                acc = R.restrict_rows(x, acc)
+                acc = R.restrict_rows(x, acc, mask)
             continue
         if type(x) is int:
             if x:

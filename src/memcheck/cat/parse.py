@@ -420,7 +420,7 @@ def parse_cat(text: str, source: str = "") -> A.Model:
     except UnexpectedCharacters as e:
         raise MemcheckError(f"syntax error: unexpected character {clean[e.pos_in_stream]!r}",
                             source, e.line, e.column) from None
-    except UnexpectedEOF as e:
+    except UnexpectedEOF:
         lines = clean.splitlines() or [""]
         raise MemcheckError("syntax error: unexpected end of file", source, len(lines),
                             len(lines[-1]) + 1) from None
@@ -465,15 +465,29 @@ def _find(name: str, dirs: Sequence[Path]) -> Optional[Path]:
     return None
 
 
-def load_model(name_or_path: PathLike, search_dirs: Sequence[PathLike] = ()) -> A.Model:
+def load_model(name_or_path: PathLike, search_dirs: Sequence[PathLike] = (),
+               bell: Optional[PathLike] = None) -> A.Model:
     """Load a model by path or by name (searched in search_dirs, `.cat` optional),
-    resolving `include "f"` relative to the including file, then search_dirs."""
+    resolving `include "f"` relative to the including file, then search_dirs.
+    A `bell` file (herd's -bell), when given, is loaded the same way and runs first."""
     dirs = [Path(d) for d in search_dirs]
+    seen: set[Path] = set()
+    pre: tuple = ()
+    if bell is not None:
+        pre = _load(_locate(bell, dirs), dirs, seen).instrs
+    model = _load(_locate(name_or_path, dirs), dirs, seen)
+    if not pre:
+        return model
+    return A.Model(pre + model.instrs, model.title, model.arch, model.source,
+                   includes_resolved=True)
+
+
+def _locate(name_or_path: PathLike, dirs: list[Path]) -> Path:
     name = os.fspath(name_or_path)
     path = _find(name, [Path.cwd(), *dirs]) if not Path(name).is_absolute() else _find(name, [])
     if path is None:
         raise MemcheckError(f"model file not found: {name}", name)
-    return _load(path, dirs, set())
+    return path
 
 
 def _load(path: Path, dirs: list[Path], seen: set[Path]) -> A.Model:

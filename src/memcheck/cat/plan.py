@@ -7,12 +7,13 @@ list of (slot, function) steps left to run for each candidate execution.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import MemcheckError
 from . import ops as O
-from .compile import DYNAMIC, CheckSpec, Group, Node, Program
+from . import relation as R
+from .program import DYNAMIC, CheckSpec, Group, Node, Program
 
 NodeFn = Callable[[list, object], object]
 Step = tuple[int, NodeFn]
@@ -57,6 +58,7 @@ class Planner:
 
     # ------------------------------------------------------------ analysis
     def _fails(self) -> None:
+        """Which nodes read a base name this execution lacks; choose `try` branches."""
         nodes, ex = self.nodes, self.ex
         fails = [False] * len(nodes)
         known = self.prog.empty_default
@@ -87,6 +89,7 @@ class Planner:
         return out
 
     def _need(self, root: int) -> bytearray:
+        """Nodes check `root` reads (an error if one of them is undefined)."""
         nodes, groups = self.nodes, self.prog.groups
         need = bytearray(len(nodes))
         for x in self._chain(root):
@@ -101,13 +104,15 @@ class Planner:
                 continue
             if nd.kind == "base" and self.fails[k]:
                 raise _err(f"unknown set or relation '{nd.data}'", nd)
+            if nd.kind == "fix":   # what the results need, not every body node
+                for r in groups[nd.data].results:
+                    for x in self._chain(r):
+                        need[x] = 1
+                continue
             for a in nd.args:
                 need[a] = 1
             for d in nd.deps:
                 need[d] = 1
-            if nd.kind == "fix":
-                for r in groups[nd.data].results:
-                    need[r] = 1
         return need
 
     def _live_need(self, root: int) -> bytearray:
@@ -124,13 +129,15 @@ class Planner:
                 for x in self._chain(self.choice[k]):
                     need[x] = 1
                 continue
+            if nd.kind == "fix":
+                for r in groups[nd.data].results:
+                    for x in self._chain(r):
+                        need[x] = 1
+                continue
             for a in nd.args:
                 need[a] = 1
             for d in nd.deps:
                 need[d] = 1
-            if nd.kind == "fix":
-                for r in groups[nd.data].results:
-                    need[r] = 1
         return need
 
     # ------------------------------------------------------------ node functions
@@ -142,6 +149,7 @@ class Planner:
         return f
 
     def _make(self, k: int) -> NodeFn:
+        """Build the function of node k (known-empty operands of unions skipped)."""
         nd = self.nodes[k]
         kind, args = nd.kind, nd.args
         if kind == "base":
@@ -188,7 +196,10 @@ class Planner:
                 return lambda v, ex: O.inter(v[a0], v[a1])
             return lambda v, ex: O.inter_modes(v, rels, invs)
         if kind == "seq":
-            chain = tuple(zip(nd.data, args))
+            vals, n = self.vals, self.ex.n
+            chain = tuple((m, a, R.row_mask(n, vals[a]) if m == "f" and not self.nodes[a].dyn
+                           and type(vals[a]) is int else None)
+                          for m, a in zip(nd.data, args))
             if nd.data == "rr":
                 a0, a1 = args
                 return lambda v, ex: O.seq(v[a0], v[a1])
@@ -257,6 +268,8 @@ class Planner:
 
     # ------------------------------------------------------------ empties
     def _empties(self, vals: list) -> bytearray:
+        """Nodes empty whatever rf/co are (let-rec groups assumed empty until
+        their results are shown non-empty)."""
         nodes, groups = self.nodes, self.prog.groups
         need = self.need_any
         empty = bytearray(len(nodes))
@@ -312,6 +325,7 @@ class Planner:
         self.need_any = need_any
         self.empty = bytearray(len(nodes))  # nothing known empty while computing statics
         vals: list = [None] * len(nodes)
+        self.vals = vals
         k = -1
         try:
             for k, nd in enumerate(nodes):

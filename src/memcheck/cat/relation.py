@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections import deque
 from operator import and_, or_
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Optional
 
 Rel = tuple[int, ...]
 
@@ -105,9 +105,14 @@ def complement(r: Rel) -> Rel:
     return tuple(full & ~row for row in r)
 
 
-def restrict_rows(s: int, r: Rel) -> Rel:
-    """[s] ; r: keep the rows of events in s."""
-    return tuple(row if (s >> i) & 1 else 0 for i, row in enumerate(r))
+def row_mask(n: int, s: int) -> Rel:
+    """Per row, all ones for events in s and zero otherwise (see restrict_rows)."""
+    return tuple(-((s >> i) & 1) for i in range(n))
+
+
+def restrict_rows(s: int, r: Rel, mask: Optional[Rel] = None) -> Rel:
+    """[s] ; r: keep the rows of events in s (mask: row_mask(len(r), s) if known)."""
+    return tuple(map(and_, r, mask if mask is not None else row_mask(len(r), s)))
 
 
 def restrict_cols(r: Rel, s: int) -> Rel:
@@ -118,7 +123,7 @@ def restrict_cols(r: Rel, s: int) -> Rel:
 def seq(a: Rel, b: Rel) -> Rel:
     """The composition a ; b = {(x, y) | exists z. a(x, z) and b(z, y)}."""
     n = len(a)
-    if n > 8 and sum(map(int.bit_count, a)) > 3 * n:
+    if n >= 32 and sum(map(int.bit_count, a)) > 3 * n:
         return _seq_dense(a, b)
     out = []
     append = out.append

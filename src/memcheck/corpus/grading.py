@@ -74,7 +74,7 @@ def mismatch(exp: Expectation, j: Judged) -> str:
         wrong.append(f"flag {exp.flag}")
     if not wrong:
         return ""
-    return f"expected {exp}, got {got_text(j)} ({', '.join(wrong)} differ; expectation from {exp.origin})"
+    return f"expected {exp}, got {got_text(j)} (wrong {', '.join(wrong)}; expected by {exp.origin})"
 
 
 def grade(file: str, j: Judged, exp: Optional[Expectation], cached: bool = False) -> CaseResult:

@@ -74,7 +74,7 @@ def print_report(console: Console, results: Sequence[CaseResult], s: Summary) ->
                 line.append(", got ").append(r.got, "bold red").append(f"  [{r.expected.origin}]")
             else:
                 line.append(r.message)
-            console.print(line, highlight=False)
+            console.print(line, highlight=False, soft_wrap=True)
     console.print(summary_table(s))
 
 

@@ -36,6 +36,7 @@ class Encoding:
     addr_term: dict[int, z3.BitVecRef] = field(default_factory=dict)
     const_addr: dict[int, Optional[int]] = field(default_factory=dict)
     constraints: list[z3.BoolRef] = field(default_factory=list)
+    _negations: dict[tuple, z3.BoolRef] = field(default_factory=dict)
 
     # ------------------------------------------------------------- values
 
@@ -62,6 +63,30 @@ class Encoding:
 
     def literal(self, l: Literal) -> z3.BoolRef:
         return self.branch[l.branch] if l.value else z3.Not(self.branch[l.branch])
+
+    def fact(self, key: tuple) -> z3.BoolRef:
+        """A choice of a candidate as a literal: ('branch', b, taken),
+        ('rf', w, r), ('co', w1, w2) or ('addr', event, address)."""
+        kind = key[0]
+        if kind == "branch":
+            return self.literal(Literal(key[1], key[2]))
+        if kind == "rf":
+            return self.rf[(key[1], key[2])]
+        if kind == "co":
+            return self.co_literal(key[1], key[2])
+        if kind == "addr":
+            return self.addr_term[key[1]] == z3.BitVecVal(key[2], WIDTH, self.ctx)
+        raise ValueError(f"unknown fact {key}")
+
+    def refutation(self, keys) -> z3.BoolRef:
+        """The clause saying not all of these facts hold together."""
+        negs = []
+        for k in keys:
+            n = self._negations.get(k)
+            if n is None:
+                n = self._negations[k] = z3.Not(self.fact(k))
+            negs.append(n)
+        return z3.Or(negs) if negs else z3.BoolVal(False, self.ctx)
 
     def co_literal(self, w1: int, w2: int) -> z3.BoolRef:
         """co(w1, w2) given both exist and share a location."""

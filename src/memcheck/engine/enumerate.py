@@ -15,7 +15,7 @@ from typing import Callable, Optional
 import z3
 
 from ..cat.evaluate import Evaluator
-from ..lower.program import Literal, Program
+from ..lower.program import Program
 from .candidate import Candidate, StaticView, cat_execution, read_candidate, static_view
 from .encode import Encoding, encode
 
@@ -39,48 +39,38 @@ class Enumeration:
     seconds: float = 0.0
 
 
-def _path_literals(enc: Encoding, c: Candidate) -> list[z3.BoolRef]:
-    """Branch decisions of the candidate (only branches that were reached)."""
-    prog = enc.program
-    lits = []
-    for b in prog.branches:
+def _path_facts(enc: Encoding, c: Candidate) -> list[tuple]:
+    """Branch decisions of the candidate (only branches that were reached)
+    and the addresses of its events whose address is computed."""
+    facts: list[tuple] = []
+    for b in enc.program.branches:
         if all(c.branches[l.branch] == l.value for l in b.guard):
-            lits.append(enc.literal(Literal(b.index, c.branches[b.index])))
-    return lits
-
-
-def _address_literals(enc: Encoding, c: Candidate) -> list[z3.BoolRef]:
-    """Addresses of the candidate's events whose address is computed."""
-    lits = []
+            facts.append(("branch", b.index, c.branches[b.index]))
     for eid, a in c.addrs.items():
         if enc.const_addr.get(eid) is None:
-            lits.append(enc.addr_term[eid] == z3.BitVecVal(a, 64, enc.ctx))
-    return lits
+            facts.append(("addr", eid, a))
+    return facts
 
 
-def _execution_literals(enc: Encoding, c: Candidate) -> list[z3.BoolRef]:
-    """Literals that pin the candidate down completely: path, rf and co."""
-    lits = _path_literals(enc, c) + _address_literals(enc, c)
-    for r, w in c.rf.items():
-        lits.append(enc.rf[(w, r)])
+def _execution_facts(enc: Encoding, c: Candidate) -> list[tuple]:
+    """Facts that pin the candidate down completely: path, rf and co."""
+    facts = _path_facts(enc, c)
+    facts += [("rf", w, r) for r, w in c.rf.items()]
     for ws in c.co.values():
         inner = [w for w in ws if w in enc.position]
-        for a, b in zip(inner, inner[1:]):
-            lits.append(enc.position[a] < enc.position[b])
-    return lits
+        facts += [("co", a, b) for a, b in zip(inner, inner[1:])]
+    return facts
 
 
-def _fact_literals(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[z3.BoolRef]:
-    lits = _path_literals(enc, c) + _address_literals(enc, c)
+def _model_facts(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[tuple]:
+    """The path plus the rf/co edges an explanation names (cat event numbers
+    translated back to program events)."""
+    out = _path_facts(enc, c)
     for kind, a, b in facts:
-        ea, eb = view.events[a], view.events[b]
-        if kind == "rf":
-            lits.append(enc.rf[(ea, eb)])
-        elif kind == "co":
-            lits.append(enc.co_literal(ea, eb))
-        else:
+        if kind not in ("rf", "co"):
             raise ValueError(f"unknown fact {kind}")
-    return lits
+        out.append((kind, view.events[a], view.events[b]))
+    return out
 
 
 def enumerate_allowed(program: Program, evaluator: Evaluator,
@@ -117,14 +107,12 @@ def enumerate_allowed(program: Program, evaluator: Evaluator,
             out.refuted += 1
             v = result.violations[0]
             if v.monotone:
-                facts = evaluator.explain(ex, v).facts
-                lits = _fact_literals(enc, c, view, facts)
+                facts = _model_facts(enc, c, view, evaluator.explain(ex, v).facts)
             else:
-                lits = _execution_literals(enc, c)
-            solver.add(z3.Not(z3.And(lits)) if lits else z3.BoolVal(False, enc.ctx))
+                facts = _execution_facts(enc, c)
+            solver.add(enc.refutation(facts))
             continue
         out.allowed.append(Allowed(c, result.flags))
-        lits = _execution_literals(enc, c)
-        solver.add(z3.Not(z3.And(lits)) if lits else z3.BoolVal(False, enc.ctx))
+        solver.add(enc.refutation(_execution_facts(enc, c)))
     out.seconds = time.monotonic() - start
     return out

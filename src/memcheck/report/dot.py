@@ -8,7 +8,7 @@ disturb them; nodes also carry our own layout as `pos` (points), so
 from __future__ import annotations
 
 from .graph import WitnessGraph
-from .layout import layout
+from .layout import Layout, layout
 from .svg import HIGHLIGHT, colours
 
 
@@ -19,6 +19,20 @@ def quote(text: str) -> str:
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _legend(g: WitnessGraph, lay: Layout, cols: dict[str, str]) -> list[str]:
+    """A plaintext node with an HTML table: each edge kind, and the axiom."""
+    rows = "".join(f'<tr><td><font color="{cols[k]}">\u2192</font></td><td align="left">{_html(k)}</td></tr>'
+                   for k in g.kinds)
+    if g.axiom:
+        rows += (f'<tr><td bgcolor="{HIGHLIGHT}"> </td>'
+                 f'<td align="left">{_html(f"{g.axiom} ({g.relation})")}</td></tr>')
+    if not rows:
+        return []
+    y = lay.legend[0].y if lay.legend else lay.height
+    pos = quote(f"{lay.width / 2:.0f},{lay.height - y:.0f}!")
+    return [f'  legend [shape=plaintext, pos={pos}, label=<<table border="0" cellborder="0">{rows}</table>>];']
 
 
 def render_dot(g: WitnessGraph) -> str:
@@ -55,8 +69,10 @@ def render_dot(g: WitnessGraph) -> str:
         colour = quote(cols[e.kind])
         src = f"e{e.src}"
         if e.src not in shown:
-            src = f"init{e.src}"
-            out.append(f"  {src} [shape=plaintext, label=\"init\", fontsize=9];")
+            src = f"init{e.src}_{e.dst}"
+            b = lay.boxes[e.dst]
+            out.append(f"  {src} [shape=plaintext, label=\"init\", fontsize=9, "
+                       f"pos={quote(f'{b.x:.0f},{lay.height - b.y + 24:.0f}!')}];")
         if e.kind == "po":
             out.append(f"  {src} -> e{e.dst} [color={colour}, weight=100];")
             continue
@@ -67,11 +83,6 @@ def render_dot(g: WitnessGraph) -> str:
             attrs += [f"color={quote(cols[e.kind] + ':' + HIGHLIGHT + ':' + cols[e.kind])}", "penwidth=2.5"]
             attrs.remove(f"color={colour}")
         out.append(f"  {src} -> e{e.dst} [{', '.join(attrs)}];")
-    rows_html = "".join(f'<tr><td><font color="{cols[k]}">\u2192</font></td><td align="left">{_html(k)}</td></tr>'
-                        for k in g.kinds)
-    if g.axiom:
-        rows_html += (f'<tr><td bgcolor="{HIGHLIGHT}"> </td>'
-                      f'<td align="left">{_html(f"{g.axiom} ({g.relation})")}</td></tr>')
-    out.append(f"  legend [shape=plaintext, label=<<table border=\"0\" cellborder=\"0\">{rows_html}</table>>];")
+    out += _legend(g, lay, cols)
     out.append("}")
     return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""The barrier advisor: which barrier, where, per model and architecture (`memcheck fences`)."""

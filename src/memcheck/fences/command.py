@@ -1,0 +1,51 @@
+"""`memcheck fences FILE`: the barrier advisor on the command line."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from ..checker import Checker, read_test
+from ..engine.enumerate import Timeout
+from ..errors import MemcheckError
+from ..litmus import ast as A
+from ..report.json_out import dumps, error_record
+from .advisor import advise_file
+from .report import advice_record, advice_text
+from .verify import fixed_text
+
+
+@click.command("fences")
+@click.argument("file")
+@click.option("--model", "model_spec", default=None,
+              help="Model(s) to advise for, comma-separated or 'all' [default: lkmm and every hardware model].")
+@click.option("--costs", "costs_file", default=None, metavar="FILE",
+              help="A cost table (TOML, the layout of fences/costs.toml) overriding the shipped prices.")
+@click.option("--max-fixes", type=click.IntRange(1), default=8, show_default=True,
+              help="At most this many cost-minimal fixes per model.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of the table.")
+@click.option("--apply", "apply_to", default=None, metavar="OUT",
+              help="Write the test with the portable fix made to OUT.")
+@click.option("--timeout", type=float, default=None, help="Seconds allowed per model's search.")
+def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[str], max_fixes: int,
+                   as_json: bool, apply_to: Optional[str], timeout: Optional[float]) -> None:
+    """Which barrier, where: the cheapest changes forbidding the test's exists outcome, per model and architecture."""
+    checker = Checker()
+    try:
+        test = read_test(file)
+        if not isinstance(test, A.Test):
+            raise MemcheckError("the barrier advisor takes C litmus tests", file, 1, 1)
+        try:
+            advice = advise_file(checker, test, model_spec, costs_file, max_fixes, timeout)
+        except Timeout:
+            raise MemcheckError(f"timed out after {timeout:g} s", file, 0, 0)
+        if apply_to is not None:
+            changes = advice.portable.changes if advice.portable else ()
+            Path(apply_to).write_text(fixed_text(test, changes))
+    except MemcheckError as e:
+        e.located(file)
+        click.echo(dumps(error_record(file, e)) if as_json else str(e), err=not as_json)
+        sys.exit(1)
+    click.echo(dumps(advice_record(advice)) if as_json else advice_text(advice), nl=as_json)
