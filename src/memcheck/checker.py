@@ -41,12 +41,14 @@ class ModelSpec:
     lowering: str
     description: str
     arch: str = ""  # assembly dialect judged ("X86", "AArch64", "PPC", "any"); "" = C only
+    variants: tuple[str, ...] = ()  # cat `if "variant"` switches the model runs with
 
 
 def model_index(directory: Optional[Path] = None) -> dict[str, ModelSpec]:
     directory = directory or models_dir()
     data = tomllib.loads((directory / "index.toml").read_text())
-    return {name: ModelSpec(name, d["file"], d["lowering"], d.get("description", ""), d.get("arch", ""))
+    return {name: ModelSpec(name, d["file"], d["lowering"], d.get("description", ""), d.get("arch", ""),
+                            tuple(d.get("variants", ())))
             for name, d in data.items()}
 
 
@@ -109,7 +111,7 @@ class Checker:
         if ev is None:
             spec = self.index[name]
             model = load_model(str(self.directory / spec.file), [str(self.directory)])
-            ev = self._evaluators[name] = Evaluator(model)
+            ev = self._evaluators[name] = Evaluator(model, frozenset(spec.variants))
         return ev
 
     def target(self, lowering: str):

@@ -39,7 +39,7 @@ class Enumeration:
     seconds: float = 0.0
 
 
-def _path_facts(enc: Encoding, c: Candidate) -> list[tuple]:
+def path_facts(enc: Encoding, c: Candidate) -> list[tuple]:
     """Branch decisions of the candidate (only branches that were reached)
     and the addresses of its events whose address is computed."""
     facts: list[tuple] = []
@@ -52,9 +52,9 @@ def _path_facts(enc: Encoding, c: Candidate) -> list[tuple]:
     return facts
 
 
-def _execution_facts(enc: Encoding, c: Candidate) -> list[tuple]:
+def execution_facts(enc: Encoding, c: Candidate) -> list[tuple]:
     """Facts that pin the candidate down completely: path, rf and co."""
-    facts = _path_facts(enc, c)
+    facts = path_facts(enc, c)
     facts += [("rf", w, r) for r, w in c.rf.items()]
     for ws in c.co.values():
         inner = [w for w in ws if w in enc.position]
@@ -62,10 +62,10 @@ def _execution_facts(enc: Encoding, c: Candidate) -> list[tuple]:
     return facts
 
 
-def _model_facts(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[tuple]:
+def model_facts(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[tuple]:
     """The path plus the rf/co edges an explanation names (cat event numbers
     translated back to program events)."""
-    out = _path_facts(enc, c)
+    out = path_facts(enc, c)
     for kind, a, b in facts:
         if kind not in ("rf", "co"):
             raise ValueError(f"unknown fact {kind}")
@@ -107,12 +107,12 @@ def enumerate_allowed(program: Program, evaluator: Evaluator,
             out.refuted += 1
             v = result.violations[0]
             if v.monotone:
-                facts = _model_facts(enc, c, view, evaluator.explain(ex, v).facts)
+                facts = model_facts(enc, c, view, evaluator.explain(ex, v).facts)
             else:
-                facts = _execution_facts(enc, c)
+                facts = execution_facts(enc, c)
             solver.add(enc.refutation(facts))
             continue
         out.allowed.append(Allowed(c, result.flags))
-        solver.add(enc.refutation(_execution_facts(enc, c)))
+        solver.add(enc.refutation(execution_facts(enc, c)))
     out.seconds = time.monotonic() - start
     return out
