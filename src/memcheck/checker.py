@@ -23,6 +23,7 @@ from .litmus import ast as A
 from .litmus.parse_c import parse_c_litmus
 from .litmus.print_c import format_prop
 from .lower.c_walk import lower_c
+from .lower.hardware import ARCHITECTURES, HardwareTarget
 from .lower.lkmm import LkmmTarget
 from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
 from .litmus.parse_asm import parse_asm_litmus
@@ -91,6 +92,8 @@ class Checker:
     _evaluators: dict[str, Evaluator] = field(default_factory=dict)
     _index: Optional[dict[str, ModelSpec]] = None
     _z3: Optional[z3.Context] = None
+    atomics: str = "lse"       # arm64 atomics: 'lse' or 'llsc'
+    kernel: str = "current"    # kernel generation of the lowerings: 'current' or '4.14'
 
     @property
     def index(self) -> dict[str, ModelSpec]:
@@ -115,9 +118,21 @@ class Checker:
         return ev
 
     def target(self, lowering: str):
+        """The lowering of C primitives for a model: the LKMM's events, or
+        the instructions an architecture's kernel compiles them to."""
         if lowering == "lkmm":
             return LkmmTarget.default()
+        if lowering in ARCHITECTURES:
+            return HardwareTarget.for_arch(lowering, self.lowering_variant(lowering))
         raise MemcheckError(f"unknown lowering '{lowering}'")
+
+    def lowering_variant(self, arch: str) -> str:
+        """Which variant of an architecture's table the options select."""
+        if self.kernel == "4.14" and arch in ("arm64", "power"):
+            return "4.14"
+        if self.atomics == "llsc" and arch == "arm64":
+            return "llsc"
+        return ""
 
     def judge(self, test: A.Test, model: str, timeout: Optional[float] = None) -> Judgement:
         if isinstance(test, AsmTest):

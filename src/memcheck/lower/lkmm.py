@@ -49,20 +49,6 @@ class LkmmTarget:
 
     # ------------------------------------------------------------ helpers
 
-    def _args(self, b: ThreadBuilder, call: A.Call, spec: dict[str, Any]) -> dict[str, Sym]:
-        roles = spec.get("args", [])
-        if len(call.args) != len(roles):
-            raise b.error(f"'{call.name}' takes {len(roles)} argument(s), got {len(call.args)}", call.pos)
-        out: dict[str, Sym] = {}
-        for role, arg in zip(roles, call.args):
-            if role == "lvalue":
-                out["addr"] = b.address_of(arg)
-            elif role == "ptr":
-                out["addr"] = b.expr(arg)
-            else:
-                out[role] = b.expr(arg)
-        return out
-
     @staticmethod
     def _fence(b: ThreadBuilder, tag: str, line: int, label: str) -> None:
         b.emit("F", {tag_set(tag)}, None, None, line, label)
@@ -88,7 +74,7 @@ class LkmmTarget:
         spec = self.table[call.name]
         op = spec["op"]
         line, label = call.pos.line, call.name
-        args = self._args(b, call, spec)
+        args = primitive_args(b, call, spec)
         if op == "load":
             r = b.emit("R", {tag_set(spec["tag"])}, args["addr"], None, line, label)
             return b.read_sym(r)
@@ -202,6 +188,23 @@ class LkmmTarget:
             return cookie
         b.emit("X", {tag_set(tag)}, args["addr"], args.get("index"), line, label)
         return None
+
+
+def primitive_args(b: ThreadBuilder, call: A.Call, spec: dict[str, Any]) -> dict[str, Sym]:
+    """A call's arguments by role: `addr` for the location (from an lvalue or
+    a pointer), else the role's name (value, old, new, unless, index)."""
+    roles = spec.get("args", [])
+    if len(call.args) != len(roles):
+        raise b.error(f"'{call.name}' takes {len(roles)} argument(s), got {len(call.args)}", call.pos)
+    out: dict[str, Sym] = {}
+    for role, arg in zip(roles, call.args):
+        if role == "lvalue":
+            out["addr"] = b.address_of(arg)
+        elif role == "ptr":
+            out["addr"] = b.expr(arg)
+        else:
+            out[role] = b.expr(arg)
+    return out
 
 
 def with_branch(b: ThreadBuilder, branch: int, side: bool, body) -> None:
