@@ -33,6 +33,17 @@ def main() -> None:
     """Memory-model litmus test checker for Linux kernel code."""
 
 
+def lowering_options(f):
+    """Options choosing how C primitives compile for the hardware models."""
+    f = click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current",
+                     show_default=True,
+                     help="Kernel generation of the lowerings: 4.14 has the ticket (arm64) and "
+                          "simple (POWER) spinlocks of the original mm discussion.")(f)
+    f = click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
+                     help="arm64 atomics: LSE instructions or load/store-exclusive loops.")(f)
+    return f
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--model", "model_spec", default="lkmm", show_default=True,
@@ -43,10 +54,12 @@ def main() -> None:
               help="Write a witness graph per test and model into DIR as SVG.")
 @click.option("--dot", "dot_dir", default=None, metavar="DIR",
               help="Write a witness graph per test and model into DIR as Graphviz DOT.")
+@lowering_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
-        graph_dir: Optional[str] = None, dot_dir: Optional[str] = None) -> None:
+        graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
+        atomics: str = "lse", kernel: str = "current") -> None:
     """Judge litmus tests and print herd7's result block for each."""
-    checker = Checker()
+    checker = Checker(atomics=atomics, kernel=kernel)
     try:
         models = checker.model_names(model_spec)
     except MemcheckError as e:

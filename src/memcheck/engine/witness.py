@@ -29,7 +29,7 @@ from ..lower.program import Program
 from .candidate import Candidate, StaticView, cat_execution, read_candidate, static_view
 from .condition import prop_term
 from .encode import encode
-from .enumerate import Timeout, _execution_literals, _fact_literals
+from .enumerate import Timeout, execution_facts, model_facts
 
 
 @dataclass(frozen=True)
@@ -171,11 +171,8 @@ def find_witness(test: A.Test, program: Program, evaluator: Evaluator,
         rank = (-check_index[v], len(why.edges))
         if best is None or rank < best.rank:
             best = _Forbidden(rank, c, view, ex, v, tuple(why.edges))
-        if v.monotone:
-            lits = _fact_literals(enc, c, view, why.facts)
-        else:
-            lits = _execution_literals(enc, c)
-        solver.add(z3.Not(z3.And(lits)) if lits else z3.BoolVal(False, enc.ctx))
+        facts = model_facts(enc, c, view, why.facts) if v.monotone else execution_facts(enc, c)
+        solver.add(enc.refutation(facts))
     if best is None:
         return Witness(None, {}, None, candidates=proposed)
     spec = check_of(evaluator, best.violation)
