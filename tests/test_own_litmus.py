@@ -10,6 +10,7 @@ from memcheck.checker import read_test
 
 LITMUS = Path(__file__).resolve().parents[1] / "litmus"
 RESULT = re.compile(r"^\s*\*?\s*Result:\s*(Never|Sometimes|Always)\b(.*)$", re.M)
+MODEL_RESULT = re.compile(r"^\s*\*?\s*Result\(([\w.-]+)\):\s*(Never|Sometimes|Always)\b", re.M)
 
 
 def expected(test_text: str) -> tuple[str, bool]:
@@ -18,7 +19,8 @@ def expected(test_text: str) -> tuple[str, bool]:
     return m.group(1), "DATARACE" in m.group(2)
 
 
-FILES = sorted(LITMUS.glob("*.litmus"))
+FILES = sorted(LITMUS.rglob("*.litmus"))
+MODEL_FILES = [p for p in FILES if MODEL_RESULT.search(p.read_text())]
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
@@ -30,5 +32,13 @@ def test_own_litmus_result(checker, path):
     assert ("data-race" in v.flags) == race
 
 
+@pytest.mark.parametrize("path", MODEL_FILES, ids=[p.name for p in MODEL_FILES])
+def test_own_litmus_result_per_model(checker, path):
+    test = read_test(path)
+    for model, verdict in MODEL_RESULT.findall(test.comment):
+        assert checker.judge(test, model).verdict.observation == verdict, model
+
+
 def test_own_corpus_is_not_empty():
     assert len(FILES) >= 40
+    assert len(MODEL_FILES) >= 10
