@@ -248,6 +248,21 @@ exists (0:EBX=0 /\\ 1:EBX=0)
     assert judge_text(checker, text, "x86").observation == "Never"
 
 
+def test_x86_locked_halves_are_one_step_in_asm_tests_as_herd7_judges(checker):
+    # herd7 (x86tso.cat) lets XCHG read a write that coherence orders after
+    # its own: its read and write are not in program order.  The corpus's
+    # final states need it; C tests keep the halves ordered (see x86tso.cat).
+    text = """X86 xchg-late
+{ }
+ P0           | P1         ;
+ MOV EAX,$2   | MOV [z],$1 ;
+ XCHG [z],EAX |            ;
+exists (0:EAX=1 /\\ z=1)
+"""
+    assert judge_text(checker, text, "x86").observation == "Sometimes"
+    assert judge_text(checker, text, "sc").observation == "Never"
+
+
 def test_x86_message_passing_is_forbidden(checker):
     v = judge_text(checker, X86_MP, "x86")
     assert v.observation == "Never"
@@ -367,6 +382,11 @@ def test_default_model_of_an_asm_test_is_its_architecture(checker):
     assert v.model == "x86"
     with pytest.raises(MemcheckError, match="does not judge X86"):
         judge_text(checker, X86_MP, "power")
+
+
+def test_models_for_an_asm_test_are_those_judging_its_architecture(checker):
+    t = parse_test_text(X86_MP.encode(), "<t>")
+    assert sorted(checker.models_for(t, checker.model_names("all"))) == ["sc", "x86"]
 
 
 def test_asm_tests_are_read_by_first_word():

@@ -242,3 +242,8 @@ def test_dask_cluster_gives_the_local_pool_s_results(tmp_path):
         remote = records("--scheduler", cluster.scheduler_address)
     assert remote == local
     assert [s for _, _, s, *_ in local].count("failed") == 1
+
+
+def test_workers_are_replaced_after_their_share_of_tasks():
+    pool = KillablePool(1, _sleep, max_tasks_per_worker=2)
+    assert sorted(pool.run([0.0] * 5)) == [(i, Finished(0.0)) for i in range(5)]

@@ -158,3 +158,30 @@ exists (y=2)
     v = judge_text(checker, text)
     assert v.observation == "Sometimes"
     assert sorted(d["y"] for d in states_as_dicts(v)) == [1, 2]
+
+
+def test_branch_legs_differing_only_in_dependencies_keep_their_own(checker):
+    """Two legs with the same events but different register dependencies:
+    each execution must see the dependencies of the leg it took."""
+    text = """C legs
+{}
+P0(int *x, int *y, int *w)
+{
+\tint r0; int r2; int r3;
+\tr0 = READ_ONCE(*x);
+\tr3 = READ_ONCE(*w);
+\tif (r3) r2 = 1; else r2 = r0;
+\tWRITE_ONCE(*y, r2);
+}
+P1(int *x, int *y)
+{
+\tint r1;
+\tr1 = READ_ONCE(*y);
+\tWRITE_ONCE(*x, r1);
+}
+P2(int *w) { WRITE_ONCE(*w, 1); }
+exists (0:r0=1 /\\ 1:r1=1 /\\ 0:r3=0)
+"""
+    assert judge_text(checker, text).observation == "Never"
+    reachable = text.replace("0:r3=0)", "0:r3=1)")
+    assert judge_text(checker, reachable).observation == "Sometimes"

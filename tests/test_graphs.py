@@ -249,6 +249,15 @@ def test_run_graph_and_dot_write_one_file_per_test_and_model(tmp_path):
         ET.parse(p)
 
 
+def test_tests_sharing_a_name_get_their_own_pictures(tmp_path):
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "t.litmus").write_text((LITMUS / "MP+wmb+rmb.litmus").read_text())
+    r = CliRunner().invoke(main, ["run", "--graph", str(tmp_path / "svg"), str(tmp_path / "one"), str(tmp_path / "two")])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "svg").iterdir()) == ["MP+wmb+rmb-2.lkmm.svg", "MP+wmb+rmb.lkmm.svg"]
+
+
 def test_explain_command(tmp_path):
     r = CliRunner().invoke(main, ["explain", str(LITMUS / "MP+wmb+rmb.litmus")])
     assert r.exit_code == 0, r.output

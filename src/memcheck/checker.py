@@ -158,10 +158,39 @@ class Checker:
                     return name
         raise MemcheckError(f"model '{model}' does not judge {test.arch} tests", test.source, 1, 1)
 
+    def models_for(self, test: A.Test | AsmTest, names: list[str]) -> list[str]:
+        """The models of `names` that judge `test`: for an assembly test, the
+        ones judging its architecture (a C-only model becomes the
+        architecture's own), each once; a C test keeps them all."""
+        if not isinstance(test, AsmTest):
+            return names
+        out: list[str] = []
+        for n in names:
+            spec = self.index[n]
+            if spec.arch in (test.arch, "any", ""):
+                m = self.asm_model(test, n)
+                if m not in out:
+                    out.append(m)
+        return out
+
     def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None) -> Judgement:
         """Judge an X86, AArch64 or PPC test: lower its instructions directly."""
         model = self.asm_model(test, model)
         program = lower_asm(test)
         deadline = time.monotonic() + timeout if timeout else None
-        return judge_program(test, program, self.evaluator(model), model,  # type: ignore[arg-type]
-                             condition_text(test.condition), deadline)
+        if self._z3 is None:
+            self._z3 = z3.Context()
+        return judge_program(test, program, self.asm_evaluator(model), model,  # type: ignore[arg-type]
+                             condition_text(test.condition), deadline, self._z3)
+
+    def asm_evaluator(self, name: str) -> Evaluator:
+        """A model as it judges assembly tests: with its cat variant "asm"
+        set (herd7's reading of an instruction's events, where a model
+        differs for them; see x86tso.cat)."""
+        key = name + "+asm"
+        ev = self._evaluators.get(key)
+        if ev is None:
+            spec = self.index[name]
+            model = load_model(str(self.directory / spec.file), [str(self.directory)])
+            ev = self._evaluators[key] = Evaluator(model, frozenset(spec.variants) | {"asm"})
+        return ev

@@ -65,6 +65,7 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
     except MemcheckError as e:
         raise click.UsageError(e.message)
     failed = False
+    pictures: set[str] = set()
     for file in litmus_files(paths):
         try:
             test = read_test(file)
@@ -75,7 +76,7 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
                     verdicts.append(judgement.verdict)
                     if graph_dir or dot_dir:
                         write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),
-                                                     timeout), graph_dir, dot_dir)
+                                                     timeout), graph_dir, dot_dir, pictures)
                 except Timeout:
                     raise MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
         except MemcheckError as e:

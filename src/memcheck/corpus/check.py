@@ -22,13 +22,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from ..checker import Checker, models_dir
 from ..errors import MemcheckError
 from .cache import ResultCache, fingerprint, result_key
-from .expectations import ExpectationRules, load_expect_file
-from .grading import CaseResult, Status, grade
+from .expectations import ExpectationRules, load_expect_file, with_model_names
+from .grading import CaseResult, grade
 from .judging import Judged, Task, judge_task, lost, prepare_checker
 from .pool import Died, Finished, KillablePool, Overran
 from .summary import Summary, print_report, write_json
 
 CACHE_FLUSH_SECONDS = 1.0
+WORKER_TASKS = 500  # tests a worker judges before it is replaced (Z3 memory)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def judge_locally(tasks: Sequence[Task], models: Sequence[str], jobs: int,
                   timeout: Optional[float]) -> Iterator[tuple[int, Judged]]:
     """(index, result) per task from a local pool whose stuck workers are killed."""
     pool: KillablePool = KillablePool(jobs, judge_task, partial(prepare_checker, tuple(models)),
-                                      hard_limit(timeout), preload=["memcheck.corpus.judging"])
+                                      hard_limit(timeout), preload=["memcheck.corpus.judging"],
+                                      max_tasks_per_worker=WORKER_TASKS)
     for i, outcome in pool.run(tasks):
         if isinstance(outcome, Finished):
             yield i, outcome.value
@@ -89,7 +91,10 @@ def judge_on_cluster(address: str, tasks: Sequence[Task], models: Sequence[str])
         from .dask_runner import run_on_dask
     except ImportError as e:
         raise click.UsageError(f"--scheduler needs Dask: pip install 'memcheck[dask]' ({e})")
-    return run_on_dask(address, tasks, models)
+    try:
+        yield from run_on_dask(address, tasks, models)
+    except (OSError, TimeoutError) as e:
+        raise click.ClickException(f"Dask scheduler {address}: {type(e).__name__}: {e}")
 
 
 def read_tests(files: Sequence[str], models: Sequence[str]
@@ -107,7 +112,7 @@ def read_tests(files: Sequence[str], models: Sequence[str]
 
 @dataclass
 class Run:
-    """One check run: the tasks, the results so far and where they go."""
+    """One check run: what was asked, the expectation rules, the cache, a callback per result."""
     options: CheckOptions
     models: list[str]
     rules: ExpectationRules
@@ -178,6 +183,7 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
         if o.result_model not in checker.index:
             raise MemcheckError(f"unknown model '{o.result_model}' (known: {', '.join(checker.index)})")
         table = load_expect_file(o.expect, o.result_model) if o.expect else {}
+        table = with_model_names(table, {s.file: n for n, s in checker.index.items()})
     except MemcheckError as e:
         raise click.UsageError(str(e) if e.file else e.message)
     rules = ExpectationRules(o.result_model, {n: s.arch for n, s in checker.index.items()}, table)

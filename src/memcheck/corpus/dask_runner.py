@@ -55,7 +55,8 @@ def judge_remote(task: Task) -> Judged:
 def run_on_dask(address: str, tasks: Sequence[Task], models: Sequence[str]) -> Iterator[tuple[int, Judged]]:
     """(index, result) for every task, judged on the cluster at `address`."""
     with Client(address, timeout=30) as client:
-        client.register_plugin(CheckerPlugin(models), name=PLUGIN_NAME)
+        register = getattr(client, "register_plugin", None) or client.register_worker_plugin
+        register(CheckerPlugin(models), name=PLUGIN_NAME)
         start = time.monotonic()
         futures = client.map(judge_remote, list(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}

@@ -127,6 +127,13 @@ def load_expect_file(path: Path, default_model: str) -> dict[tuple[Path, str], E
     return out
 
 
+def with_model_names(table: Mapping[tuple[Path, str], Expectation],
+                     aliases: Mapping[str, str]) -> dict[tuple[Path, str], Expectation]:
+    """The table with model aliases (a cat file's name, as herd7.tsv gives it)
+    replaced by model names."""
+    return {(path, aliases.get(model, model)): exp for (path, model), exp in table.items()}
+
+
 @dataclass(frozen=True)
 class ExpectationRules:
     """Which expectation applies to a test judged under a model."""

@@ -29,7 +29,7 @@ def junit_case(r: CaseResult) -> TestCase:
         case.result = [Skipped(f"{r.status.value}: {r.message}")]
     if j.verdict:
         case.system_out = (f"{j.name}: {j.verdict} (positive {j.positive}, negative {j.negative}), "
-                           f"flags {','.join(j.flags) or '-'}, model {j.judged_model}"
+                           f"flags {','.join(j.flags) or '-'}, model {j.judged_model or r.model}"
                            + (", from cache" if r.cached else ""))
     return case
 

@@ -63,6 +63,7 @@ class _Worker:
     conn: Connection
     task: Optional[int] = None
     started: float = 0.0
+    done: int = 0  # tasks finished
 
 
 def _context(preload: Sequence[str]):
@@ -83,6 +84,7 @@ class KillablePool(Generic[S, T, R]):
     setup: Optional[Callable[[], S]] = None
     limit: Optional[float] = None
     preload: Sequence[str] = ()
+    max_tasks_per_worker: Optional[int] = None  # then the worker is replaced (memory held by Z3)
     max_start_failures: int = 3
 
     def run(self, tasks: Sequence[T]) -> Iterator[tuple[int, Outcome]]:
@@ -101,7 +103,8 @@ class KillablePool(Generic[S, T, R]):
             workers.append(_Worker(p, parent))
 
         def give(w: _Worker) -> None:
-            if pending:
+            worn = self.max_tasks_per_worker is not None and w.done >= self.max_tasks_per_worker
+            if pending and not worn:
                 w.task, w.started = pending.popleft(), time.monotonic()
                 w.conn.send(tasks[w.task])
             else:
@@ -109,6 +112,8 @@ class KillablePool(Generic[S, T, R]):
                 w.conn.send(None)
                 workers.remove(w)
                 retired.append(w)
+                if pending:
+                    spawn()
 
         def drop(w: _Worker) -> None:
             _kill(w)
@@ -130,6 +135,8 @@ class KillablePool(Generic[S, T, R]):
                         drop(w)
                         remaining -= 1
                         yield index, Overran(seconds)
+                if not remaining:
+                    break
                 busy = [w.started + self.limit - now for w in workers
                         if w.task is not None and self.limit is not None]
                 ready = wait([w.conn for w in workers] + [w.process.sentinel for w in workers],
@@ -147,6 +154,7 @@ class KillablePool(Generic[S, T, R]):
                     elif kind in ("done", "raised"):
                         index, seconds = w.task, time.monotonic() - w.started
                         remaining -= 1
+                        w.done += 1
                         give(w)
                         assert index is not None
                         yield index, Finished(value) if kind == "done" else Died(value, seconds)

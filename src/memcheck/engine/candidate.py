@@ -24,9 +24,12 @@ class Candidate:
     rf: dict[int, int]  # read -> write
     co: dict[int, list[int]]  # address -> writes in coherence order
 
-    def path_key(self) -> tuple:
-        """Equal keys: the same events at the same addresses."""
-        return (tuple(self.exists), tuple(sorted(self.addrs.items())))
+    def path_key(self, program: Program) -> tuple:
+        """Equal keys: the same branch decisions (hence the same events and
+        the same dependencies) and the same addresses."""
+        taken = tuple((b.index, self.branches[b.index]) for b in program.branches
+                      if all(self.branches[l.branch] == l.value for l in b.guard))
+        return (taken, tuple(sorted(self.addrs.items())))
 
 
 _DEFINE = re.compile(r"\(define-fun (\S+) \(\) (?:Bool|Int|\(_ BitVec \d+\))\s+(true|false|#x[0-9a-f]+|#b[01]+|\d+)\)")

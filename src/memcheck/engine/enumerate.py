@@ -110,7 +110,7 @@ def enumerate_allowed(program: Program, evaluator: Evaluator,
             break
         c = read_candidate(enc, solver.model())
         out.candidates += 1
-        key = c.path_key()
+        key = c.path_key(program)
         view = views.get(key)
         if view is None:
             view = views[key] = static_view(program, c)

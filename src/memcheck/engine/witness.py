@@ -158,7 +158,7 @@ def find_witness(test: A.Test, program: Program, evaluator: Evaluator,
             break
         c = read_candidate(enc, solver.model())
         proposed += 1
-        key = c.path_key()
+        key = c.path_key(program)
         view = views.get(key)
         if view is None:
             view = views[key] = static_view(program, c)

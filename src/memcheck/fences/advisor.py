@@ -59,6 +59,17 @@ class Advice:
     seconds: float = 0.0
 
 
+def chosen_changes(changes: Sequence[Change], f: Found) -> tuple[Change, ...]:
+    """The changes a found switch set stands for, in thread and line order."""
+    return tuple(sorted((changes[k] for k in f.on), key=Change.sort_key))
+
+
+def fix_order(changes: Sequence[Change], f: Found) -> tuple:
+    """Cheapest first, then fewest changes, then by thread and line (an insertion before an upgrade)."""
+    chosen = chosen_changes(changes, f)
+    return (f.cost, len(chosen), [c.sort_key() for c in chosen])
+
+
 def usable(checker: Checker, model: str) -> Optional[str]:
     """Why C tests cannot be judged under `model` yet (its lowering is missing), or None."""
     try:
@@ -99,14 +110,12 @@ class Advisor:
         return time.monotonic() + self.timeout if self.timeout else None
 
     def _fix(self, test: A.Test, changes: Sequence[Change], f: Found, models: Sequence[str]) -> Fix:
-        chosen = tuple(sorted((changes[k] for k in f.on), key=Change.sort_key))
+        chosen = chosen_changes(changes, f)
         per_arch = {a: sum(self.costs.cost(a, c.barrier) for c in chosen) for a in self.costs.arches}
         return Fix(chosen, f.cost, per_arch, verify(self.checker, test, chosen, models, self.timeout))
 
-    def _ordered(self, fixes: list[Fix]) -> list[Fix]:
-        return sorted(fixes, key=lambda x: (x.cost, len(x.changes), [c.sort_key() for c in x.changes]))
-
-    def model(self, test: A.Test, changes: Sequence[Change], model: str) -> tuple[ModelAdvice, Optional[Search], Optional[Reach]]:
+    def model(self, test: A.Test, changes: Sequence[Change],
+              model: str) -> tuple[ModelAdvice, Optional[Search], Optional[Reach]]:
         """The verdict under `model` and, when the outcome is reachable, its cost-minimal fixes."""
         start = time.monotonic()
         spec = self.checker.index[model]
@@ -119,8 +128,9 @@ class Advisor:
         sp = lower_switched(test, changes, self.checker.target(spec.lowering))
         reach = Reach(sp, self.checker.evaluator(model), test, self._deadline())
         search = Search([self.costs.cost(arch, c.barrier) for c in changes], [reach])
-        found = search.run(self.max_fixes, reach.deadline)
-        advice.fixes = self._ordered([self._fix(test, changes, f, [model]) for f in found if f.on])
+        found = sorted((f for f in search.run(self.max_fixes, reach.deadline) if f.on),
+                       key=lambda f: fix_order(changes, f))
+        advice.fixes = [self._fix(test, changes, f, [model]) for f in found]
         advice.reach, advice.search = reach.stats, search.stats
         advice.seconds = time.monotonic() - start
         return advice, search, reach
@@ -133,15 +143,24 @@ class Advisor:
         out: dict[str, ModelAdvice] = {}
         oracles: list[Reach] = []
         known: list[frozenset[int]] = []
+        skipped: dict[str, str] = {}
         for m in models:
-            advice, search, reach = self.model(test, changes, m)
+            try:
+                advice, search, reach = self.model(test, changes, m)
+            except MemcheckError as e:  # e.g. RCU has no instructions: that model cannot judge this test
+                if len(models) == 1:
+                    raise
+                skipped[m] = str(e)
+                continue
             out[m] = advice
             if search is not None and reach is not None:
                 oracles.append(reach)
                 known += search.known
-        portable, pstats = self._portable(test, changes, models, oracles, known)
+        if not out:
+            raise MemcheckError("no model could judge the test: " + "; ".join(skipped.values()), test.source)
+        portable, pstats = self._portable(test, changes, list(out), oracles, known)
         return Advice(test, condition_text(test.condition), list(changes), out, portable, pstats,
-                      self.costs, seconds=time.monotonic() - start)
+                      self.costs, skipped, time.monotonic() - start)
 
     def _portable(self, test: A.Test, changes: Sequence[Change], models: Sequence[str],
                   oracles: list[Reach], known: list[frozenset[int]]) -> tuple[Optional[Fix], Optional[SearchStats]]:
@@ -153,12 +172,8 @@ class Advisor:
         found = [f for f in search.run(self.max_fixes, self._deadline()) if f.on]
         if not found:
             return None, search.stats
-        def key(f: Found) -> tuple:
-            chosen = sorted((changes[k] for k in f.on), key=Change.sort_key)
-            return (f.cost, len(chosen), [c.sort_key() for c in chosen])
-
         first: Optional[Fix] = None
-        for f in sorted(found, key=key):  # the first placement that checks out
+        for f in sorted(found, key=lambda f: fix_order(changes, f)):  # the first placement that checks out
             fix = self._fix(test, changes, f, models)
             if fix.verified:
                 return fix, search.stats
@@ -172,5 +187,5 @@ def advise_file(checker: Checker, test: A.Test, model_spec: Optional[str] = None
     """The whole advisor for one parsed C test: models chosen, costs read, search run."""
     models, skipped = select_models(checker, model_spec)
     advice = Advisor(checker, load_costs(costs_file), max_fixes, timeout).advise(test, models)
-    advice.skipped = skipped
+    advice.skipped = {**skipped, **advice.skipped}
     return advice

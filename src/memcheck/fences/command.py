@@ -29,10 +29,15 @@ from .verify import fixed_text
 @click.option("--apply", "apply_to", default=None, metavar="OUT",
               help="Write the test with the portable fix made to OUT.")
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model's search.")
+@click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current", show_default=True,
+              help="Kernel generation of the hardware lowerings (4.14: ticket and simple spinlocks).")
+@click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
+              help="arm64 atomics: LSE instructions or load/store-exclusive loops.")
 def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[str], max_fixes: int,
-                   as_json: bool, apply_to: Optional[str], timeout: Optional[float]) -> None:
+                   as_json: bool, apply_to: Optional[str], timeout: Optional[float],
+                   kernel: str = "current", atomics: str = "lse") -> None:
     """Which barrier, where: the cheapest changes forbidding the test's exists outcome, per model and architecture."""
-    checker = Checker()
+    checker = Checker(atomics=atomics, kernel=kernel)
     try:
         test = read_test(file)
         if not isinstance(test, A.Test):
@@ -40,10 +45,12 @@ def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[st
         try:
             advice = advise_file(checker, test, model_spec, costs_file, max_fixes, timeout)
         except Timeout:
-            raise MemcheckError(f"timed out after {timeout:g} s", file, 0, 0)
+            raise MemcheckError(f"timed out after {timeout:g} s" if timeout else "the solver gave up", file, 0, 0)
         if apply_to is not None:
-            changes = advice.portable.changes if advice.portable else ()
-            Path(apply_to).write_text(fixed_text(test, changes))
+            if advice.portable is None:
+                raise MemcheckError(f"no fix to apply: nothing proposed forbids the outcome; {apply_to} not written",
+                                    file, 0, 0)
+            Path(apply_to).write_text(fixed_text(test, advice.portable.changes))
     except MemcheckError as e:
         e.located(file)
         click.echo(dumps(error_record(file, e)) if as_json else str(e), err=not as_json)

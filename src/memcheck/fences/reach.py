@@ -17,7 +17,7 @@ from ..cat.evaluate import Evaluator
 from ..engine.candidate import Candidate, cat_execution, read_candidate, static_view
 from ..engine.condition import prop_term
 from ..engine.encode import Encoding, encode
-from ..engine.enumerate import Timeout, _execution_literals, _fact_literals
+from ..engine.enumerate import Timeout, execution_facts, model_facts
 from ..litmus import ast as A
 from .extend import extend
 from .switched import SwitchedProgram
@@ -68,7 +68,7 @@ class Reach:
         return [br[i] if k in on else z3.Not(br[i]) for k, bs in self.sp.branches.items() for i in bs]
 
     def _check(self, c: Candidate):
-        key = c.path_key()
+        key = c.path_key(self.sp.program)
         view = self._views.get(key)
         if view is None:
             view = self._views[key] = static_view(self.sp.program, c)
@@ -97,10 +97,10 @@ class Reach:
                 self.stats.refuted += 1
                 v = result.violations[0]
                 if v.monotone:
-                    lits = _fact_literals(self._enc, c, view, self.evaluator.explain(ex, v).facts)
+                    facts = model_facts(self._enc, c, view, self.evaluator.explain(ex, v).facts)
                 else:
-                    lits = _execution_literals(self._enc, c)
-                self._solver.add(z3.Not(z3.And(lits)) if lits else z3.BoolVal(False, self._enc.ctx))
+                    facts = execution_facts(self._enc, c)
+                self._solver.add(self._enc.refutation(facts))
         finally:
             self.stats.seconds += time.monotonic() - start
 

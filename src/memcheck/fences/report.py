@@ -5,9 +5,9 @@ import difflib
 from io import StringIO
 from typing import Any, Optional
 
+from ..litmus.print_c import format_c_litmus
 from .advisor import Advice, Fix, ModelAdvice
 from .verify import fixed_text
-from ..litmus.print_c import format_c_litmus
 
 
 def _num(x: float) -> str:
@@ -78,7 +78,7 @@ def _portable_text(a: Advice) -> list[str]:
         emits = "; ".join(f"{arch}: {a.costs.price(arch, c.barrier).emits or '?'}" for arch in a.costs.arches)
         free = a.costs.free_on(c.barrier)
         lines.append(f"  {c.describe()}")
-        lines.append(f"      compiles to {emits}" + (f"; nothing on {', '.join(free)}" if free else ""))
+        lines.append(f"      compiles to {emits}" + (f" (no instruction on {', '.join(free)})" if free else ""))
     return lines
 
 

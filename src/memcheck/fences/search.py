@@ -18,6 +18,8 @@ from typing import Optional, Protocol, Sequence
 
 import z3
 
+from ..engine.enumerate import Timeout
+
 
 class Oracle(Protocol):
     def clause(self, on: frozenset[int]) -> Optional[frozenset[int]]: ...
@@ -67,7 +69,7 @@ class Search:
         try:
             while len(found) < max_fixes:
                 if deadline is not None and time.monotonic() > deadline:
-                    break
+                    raise Timeout()
                 if opt.check() != z3.sat:
                     break
                 m = opt.model()

@@ -8,6 +8,7 @@ fixes them with assumptions.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -17,6 +18,8 @@ from ..lower.lkmm import choose, with_branch
 from ..lower.program import Program
 from .changes import Change
 from .rewrite import MARKER, switched_test
+
+MARKER_RE = re.compile(re.escape(MARKER).replace(r"\{\}", r"(\d+)"))
 
 
 @dataclass
@@ -45,10 +48,10 @@ class SwitchedTarget:
     def name(self) -> str:
         return self.inner.name
 
-    def _switch(self, primitive: str) -> Optional[int]:
-        if primitive.startswith(MARKER[:MARKER.index("{")]) and primitive.endswith("__"):
-            return int(primitive[len(MARKER[:MARKER.index("{")]):-2])
-        return None
+    @staticmethod
+    def _switch(primitive: str) -> Optional[int]:
+        m = MARKER_RE.fullmatch(primitive)
+        return int(m.group(1)) if m else None
 
     def knows(self, primitive: str) -> bool:
         return self._switch(primitive) is not None or self.inner.knows(primitive)
@@ -82,12 +85,9 @@ class SwitchedTarget:
         with_branch(b, br, True, lambda: leg(True, new))
         with_branch(b, br, False, lambda: leg(False, original))
         (on_sym, on_ev), (off_sym, off_ev) = out[True], out[False]
-        kinds = [b.pb.events[e].kind for e in on_ev] == [b.pb.events[e].kind for e in off_ev]
-        pairs = list(zip(off_ev, on_ev)) if kinds else None
-        if k in self.pairs and self.pairs[k] is not None and pairs is not None:
-            self.pairs[k] = self.pairs[k] + pairs  # type: ignore[operator]
-        else:
-            self.pairs[k] = pairs if k not in self.pairs else None
+        same = [b.pb.events[e].kind for e in on_ev] == [b.pb.events[e].kind for e in off_ev]
+        earlier = self.pairs.get(k, [])
+        self.pairs[k] = earlier + list(zip(off_ev, on_ev)) if same and earlier is not None else None
         if on_sym is None or off_sym is None:
             return None
         return choose(br, on_sym, off_sym)

@@ -10,12 +10,13 @@ condition.  What each instruction does is asm_isa.py's business.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..litmus.asm_ast import AsmTest, AsmThread, Instr, Label, Mem, Var
-from .asm_isa import Isa, Jump, isa_for, mark_leg, symbolic_register
+from .asm_isa import Isa, Jump, isa_for, symbolic_register
 from .c_walk import (ADDRESS_BASE, ADDRESS_STRIDE, ProgramBuilder, Sym,
                      ThreadBuilder, const, merge_registers)
 from .program import Event, Literal, Program, VConst
@@ -24,19 +25,19 @@ from .program import Event, Literal, Program, VConst
 LOWERING = {"X86": "x86", "AArch64": "arm64", "PPC": "power"}
 
 
+@dataclass(frozen=True)
+class _ThreadShape:
+    """What ThreadBuilder reads of a C thread: its index and parameters."""
+    index: int
+    params: tuple = ()
+
+
 class AsmThreadBuilder(ThreadBuilder):
-    """A ThreadBuilder for one assembly thread (no C parameters or scopes)."""
+    """A ThreadBuilder for one assembly thread; control dependencies last
+    to the end of the thread (herd7's ctrl: everything after the branch)."""
 
     def __init__(self, pb: ProgramBuilder, test: AsmTest, thread: AsmThread):
-        self.pb = pb
-        self.test = test  # type: ignore[assignment]  # only .source is used
-        self.tid = thread.index
-        self.guard: tuple[Literal, ...] = ()
-        self.ctrl = frozenset()
-        self.regs: dict[str, Sym] = {}
-        self.thread_events: list[int] = []
-        self.ctrl_past_join = True
-        self.params = {}
+        super().__init__(pb, test, _ThreadShape(thread.index), ctrl_past_join=True)  # type: ignore[arg-type]
         # the open load-exclusive: (read event, its address)
         self.reservation: Optional[tuple[int, Sym]] = None
 
@@ -123,23 +124,31 @@ def lower_asm(test: AsmTest) -> Program:
     prog.nthreads = len(test.threads)
     for thread in test.threads:
         tb = AsmThreadBuilder(pb, test, thread)
-        for i in test.init:
-            key = symbolic_register(i.name)
-            if key is not None and i.thread in (None, thread.index):
-                tb.regs[key] = const(_init_value(test, i, locations))
-            elif i.thread == thread.index:
-                try:
-                    key = isa.reg_key(i.name)
-                except KeyError:
-                    key = None
-                if key is None:
-                    raise MemcheckError(f"'{i.name}' is not a register of {test.arch}",
-                                        test.source, i.pos.line, i.pos.col)
-                tb.regs[key] = const(_init_value(test, i, locations))
+        tb.regs.update(_initial_registers(test, isa, thread.index, locations))
         code = thread.code
         _run(tb, isa, code, 0, len(code), _labels(test, code))
         prog.registers[thread.index] = isa.final_registers(tb.regs)
     return prog
+
+
+def _initial_registers(test: AsmTest, isa: Isa, tid: int, locations: dict[str, int]) -> dict[str, Sym]:
+    """Thread `tid`'s registers from the init block (`0:X1=x`, and symbolic
+    registers `%x0=x`, which every thread sees); the others hold 0."""
+    regs: dict[str, Sym] = {}
+    for i in test.init:
+        key = symbolic_register(i.name)
+        if key is not None and i.thread in (None, tid):
+            regs[key] = const(_init_value(test, i, locations))
+        elif i.thread == tid:
+            try:
+                key = isa.reg_key(i.name)
+            except KeyError:
+                key = None
+            if key is None:
+                raise MemcheckError(f"'{i.name}' is not a register of {test.arch}",
+                                    test.source, i.pos.line, i.pos.col)
+            regs[key] = const(_init_value(test, i, locations))
+    return regs
 
 
 def _labels(test: AsmTest, code) -> dict[str, int]:
@@ -194,10 +203,7 @@ def _branch(tb: AsmThreadBuilder, isa: Isa, code, i: int, end: int,
     b = tb.fork(c, item.pos.line)
     saved_guard, taken_regs = tb.guard, dict(tb.regs)
     tb.guard = saved_guard + (Literal(b, False),)
-    before = len(tb.thread_events)
     _run(tb, isa, code, i + 1, target, labels)
-    if len(tb.thread_events) == before:
-        mark_leg(tb, Literal(b, True), item.pos.line, isa.text(item))
     tb.regs = merge_registers(b, taken_regs, tb.regs)
     tb.guard = saved_guard
     return target

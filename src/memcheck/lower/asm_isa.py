@@ -10,11 +10,16 @@ events, dependencies and read-modify-write pairs, herd7's way:
   records the success for beq/bne.  With no open load-exclusive it fails.
 - LSE atomics are rmw pairs tagged Amo; a failing CAS is a read alone.  An
   atomic whose result register is the zero register reads with tag NoRet
-  (not acquire), as herd7 gives it.
+  (not acquire), as herd7 gives it.  A CAS's compare is a Pick node (below)
+  and, as in herd7, each CAS outcome comes in two executions that differ in
+  where the returned value's dependency comes from.
 - a conditional select (CSEL) picks a register by the flags: the reads
   feeding the flags reach an X event tagged Pick by `data`, and the result
   depends on that Pick node (herd's "pick" dependencies), plus a data
   dependency on the selected register only.
+- values are folded where they are known (x ^ x is 0), dependencies kept:
+  herd7's dependencies are syntactic, and constant addresses keep the
+  solver's aliasing small.
 - X86 XCHG and LOCK-prefixed operations are locked rmw pairs (tag Locked).
 """
 from __future__ import annotations
@@ -26,9 +31,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable, Optional
 
-from ..errors import MemcheckError
 from ..litmus.asm_ast import Cond, Imm, Instr, LabelRef, Mem, Reg, Shift, Var
 from ..litmus.parse_asm import format_instr
+from ..engine.values import evaluate
 from .c_walk import Sym, ThreadBuilder, const
 from .program import Literal, Value, VBranch, VConst, VOp, VRead
 
@@ -53,11 +58,10 @@ def asm_table() -> dict[str, Any]:
 
 def _eval_const(op: str, args: tuple[int, ...]) -> int:
     """A constant operation, with the engine's 64-bit C semantics."""
-    from ..engine.values import evaluate
     return evaluate(VOp(op, tuple(VConst(a) for a in args)), {}, [])
 
 
-_SAME_ZERO = {"^": 0, "-": 0, "==": 1, "<=": 1, ">=": 1, "!=": 0, "<": 0, ">": 0}
+_SAME_OPERANDS = {"^": 0, "-": 0, "==": 1, "<=": 1, ">=": 1, "!=": 0, "<": 0, ">": 0}
 
 
 def fold(op: str, *args: Sym) -> Sym:
@@ -67,8 +71,8 @@ def fold(op: str, *args: Sym) -> Sym:
     vals = tuple(a.value for a in args)
     if all(isinstance(v, VConst) for v in vals):
         return Sym(VConst(_eval_const(op, tuple(v.value for v in vals))), deps)  # type: ignore[union-attr]
-    if len(vals) == 2 and vals[0] == vals[1] and op in _SAME_ZERO:
-        return Sym(VConst(_SAME_ZERO[op]), deps)
+    if len(vals) == 2 and vals[0] == vals[1] and op in _SAME_OPERANDS:
+        return Sym(VConst(_SAME_OPERANDS[op]), deps)
     if len(vals) == 2 and op in ("+", "|", "^", "-") and vals[1] == VConst(0):
         return Sym(vals[0], deps)
     if len(vals) == 2 and op in ("+", "|", "^") and vals[0] == VConst(0):
@@ -91,15 +95,6 @@ def with_guard(tb: ThreadBuilder, lit: Literal, body: Callable[[], Any]) -> Any:
         return body()
     finally:
         tb.guard = saved
-
-
-def mark_leg(tb: ThreadBuilder, lit: Literal, line: int, label: str) -> None:
-    """Give an event-less branch leg a non-memory marker event (tag Leg).
-
-    The two legs then differ in their events, which the engine needs: it
-    keys the static relations of a candidate (dependencies included) by the
-    events that exist, and these legs differ only in dependencies."""
-    with_guard(tb, lit, lambda: tb.emit("X", {"Leg"}, None, None, line, label))
 
 
 def choose(b: int, then: Sym, other: Sym) -> Sym:
@@ -540,7 +535,6 @@ class A64Isa(Isa):
             tb.constrain(VOp("==", (VRead(r), expected.value)))
             from_rs = Sym(expected.value, expected.deps | {(x, ())})
             prov = tb.fork(None, instr.pos.line)
-            mark_leg(tb, Literal(prov, True), instr.pos.line, self.text(instr))
             got[True] = choose(prov, from_rs, tb.read_sym(r))
 
         def failure() -> None:
@@ -550,7 +544,6 @@ class A64Isa(Isa):
             tb.add_data(expected.deps | {(r, ())}, x)  # type: ignore[attr-defined]
             with_pick = Sym(VRead(r), frozenset({(r, ()), (x, ())}))
             prov = tb.fork(None, instr.pos.line)
-            mark_leg(tb, Literal(prov, True), instr.pos.line, self.text(instr))
             got[False] = choose(prov, with_pick, tb.read_sym(r))
 
         with_guard(tb, Literal(b, True), success)
@@ -606,7 +599,6 @@ class A64Isa(Isa):
             chosen = Sym(VOp("ite", (c.value, then.value, other.value)), then.deps)
         else:
             b = tb.fork(c.value, instr.pos.line)
-            mark_leg(tb, Literal(b, True), instr.pos.line, self.text(instr))
             chosen = choose(b, then, other)
         self.set(tb, rd, Sym(chosen.value, chosen.deps | pick), instr)
 

@@ -79,7 +79,7 @@ class Router:
     def __init__(self, g: WitnessGraph, lay: Layout):
         self.g, self.lay = g, lay
         self.taken: list[tuple[float, float, float, float]] = [(b.x, b.y, b.w, b.h) for b in lay.boxes.values()]
-        self.arcs: dict[tuple[int, str], int] = {}  # (thread, side) -> arcs drawn there
+        self.arcs: dict[tuple[int, str], list[tuple[float, float, int]]] = {}  # (thread, side) -> (top, bottom, level)
         self.pairs: dict[frozenset, int] = {}
 
     def route_all(self) -> list[Route]:
@@ -102,10 +102,13 @@ class Router:
     def _arc(self, e: Edge, a: Box, b: Box, thread: int) -> Route:
         """An edge within one thread: an arc beside its column."""
         side = "right" if b.y >= a.y else "left"
-        k = self.arcs.get((thread, side), 0)
-        self.arcs[(thread, side)] = k + 1
-        span = abs(b.y - a.y) / 64
-        bulge = 26 + 10 * span + 18 * k
+        top, bottom = min(a.y, b.y), max(a.y, b.y)
+        placed = self.arcs.setdefault((thread, side), [])
+        used = {lvl for t, bt, lvl in placed if t <= bottom and top <= bt}
+        level = next(i for i in range(len(placed) + 1) if i not in used)
+        placed.append((top, bottom, level))
+        span = (bottom - top) / 64
+        bulge = 24 + 8 * span + 18 * level
         if side == "right":
             x0, sign = a.x + a.w, 1
         else:
@@ -166,3 +169,15 @@ class Router:
                 self.taken.append(rect)
                 return Route(e, pts, (x, y), anchor)
         return Route(e, pts, first, anchor)
+
+
+def extent(routes: list[Route]) -> tuple[float, float]:
+    """The leftmost and rightmost x any route or its label reaches (curves
+    stay within their control points' hull)."""
+    xs = [x for r in routes for x, _ in r.points]
+    for r in routes:
+        if r.label_at is not None:
+            x, _ = r.label_at
+            w = text_width(r.edge.label, SMALL) + 4
+            xs += {"start": [x + w], "middle": [x - w / 2, x + w / 2], "end": [x - w]}[r.anchor]
+    return (min(xs), max(xs)) if xs else (0.0, 0.0)

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .graph import WitnessGraph
 from .layout import FONT, LEGEND_SAMPLE, SMALL, Layout, layout
-from .route import Route, Router
+from .route import Route, Router, extent
 
 BASE_COLOURS = {"po": "#7f7f7f", "rf": "#d62728", "co": "#1f77b4", "fr": "#e67e00", "rmw": "#17a2b8"}
 PALETTE = ("#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#6b8e23", "#006d77", "#5c4d7d", "#b5651d")
@@ -102,13 +102,15 @@ def render_svg(g: WitnessGraph) -> str:
     lay = layout(g)
     cols = colours(g)
     routes = Router(g, lay).route_all()
-    w, h = lay.width, lay.height
+    left, right = extent(routes)
+    x0 = min(0.0, left - 8)  # arcs may reach beyond the layout's margins
+    w, h = max(lay.width, right + 8) - x0, lay.height
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0f}" height="{h:.0f}" '
-           f'viewBox="0 0 {w:.0f} {h:.0f}" font-family={quoteattr(FONT_FAMILY)}>',
+           f'viewBox="{x0:.0f} 0 {w:.0f} {h:.0f}" font-family={quoteattr(FONT_FAMILY)}>',
            f'<title>{escape(f"{g.test} under {g.model}: {g.verdict}")}</title>']
     out += _markers(cols)
-    out.append(f'<rect width="100%" height="100%" fill="white"/>')
+    out.append(f'<rect x="{x0:.0f}" y="0" width="{w:.0f}" height="{h:.0f}" fill="white"/>')
     for t in lay.texts:
         weight = ' font-weight="bold"' if t.bold else ""
         out.append(f'<text x="{t.x:.1f}" y="{t.y:.1f}" font-size="{t.size:g}"{weight}>{escape(t.text)}</text>')

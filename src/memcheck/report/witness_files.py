@@ -2,7 +2,8 @@
 
 The glue the CLI calls after judging: find the witness for the judged
 program under the judged model, build the graph, write one file per test
-and model, named `<test>.<model>.svg` (or `.dot`).
+and model, named `<test>.<model>.svg` (or `.dot`; `<test>-2.<model>.svg`
+for a second test of the same name in one run).
 """
 from __future__ import annotations
 
@@ -30,18 +31,27 @@ def witness_graph(test: A.Test, judgement: Judgement, evaluator: Evaluator,
     return build_graph(test, judgement.program, w, v.model, v.observation, condition_text(test.condition))
 
 
-def picture_path(directory: str | Path, test: str, model: str, ext: str) -> Path:
-    """`DIR/<test>.<model>.<ext>`, the test name made safe as a file name."""
+def picture_stem(test: str, model: str, taken: set[str]) -> str:
+    """`<test>.<model>`, the test name made safe as a file name, with -2, -3,
+    ... when tests of one run share a name; the stem is added to `taken`."""
     safe = re.sub(r"[^A-Za-z0-9+.,=_-]", "_", test) or "test"
-    return Path(directory) / f"{safe}.{model}.{ext}"
+    stem, n = f"{safe}.{model}", 1
+    while stem in taken:
+        n += 1
+        stem = f"{safe}-{n}.{model}"
+    taken.add(stem)
+    return stem
 
 
-def write_pictures(g: WitnessGraph, svg_dir: Optional[str], dot_dir: Optional[str]) -> list[Path]:
-    """Write `g` as SVG into svg_dir and as DOT into dot_dir (each when given)."""
+def write_pictures(g: WitnessGraph, svg_dir: Optional[str], dot_dir: Optional[str],
+                   taken: Optional[set[str]] = None) -> list[Path]:
+    """Write `g` as SVG into svg_dir and as DOT into dot_dir (each when given);
+    `taken` holds the stems already written in this run."""
+    stem = picture_stem(g.test, g.model, set() if taken is None else taken)
     written = []
     for directory, ext, render in ((svg_dir, "svg", render_svg), (dot_dir, "dot", render_dot)):
         if directory:
-            path = picture_path(directory, g.test, g.model, ext)
+            path = Path(directory) / f"{stem}.{ext}"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render(g), encoding="utf-8")
             written.append(path)
