@@ -88,3 +88,23 @@ def test_unknown_model_is_a_usage_error():
     r = run("--model", "nosuch", str(LITMUS / "SB+once+once.litmus"))
     assert r.exit_code == 2
     assert "unknown model" in r.output
+
+
+def test_a_model_that_cannot_judge_a_test_does_not_hide_the_others(tmp_path):
+    t = tmp_path / "rcu.litmus"
+    t.write_text("C rcu\n{}\nP0(int *x, int *y) { WRITE_ONCE(*x, 1); synchronize_rcu(); WRITE_ONCE(*y, 1); }\n"
+                 "P1(int *x, int *y) { int r0; int r1; rcu_read_lock(); r0 = READ_ONCE(*y);"
+                 " r1 = READ_ONCE(*x); rcu_read_unlock(); }\nexists (1:r0=1 /\\ 1:r1=0)\n")
+    r = run("--json", "--model", "lkmm,arm64", str(t))
+    assert r.exit_code == 1
+    recs = [json.loads(l) for l in r.output.splitlines()]
+    assert any("model arm64:" in rec.get("error", "") and f"{t}:3:" in rec["error"] for rec in recs)
+    assert [rec["verdict"] for rec in recs if "verdict" in rec] == ["Never"]
+
+
+def test_several_models_print_one_table():
+    r = run("--model", "lkmm,x86,arm64,power", str(LITMUS / "vma-pte" / "vma-pte-walker.litmus"))
+    assert r.exit_code == 0
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in r.output.splitlines() if line.startswith("│") and line.split("│")[1].strip()}
+    assert rows == {"lkmm": "Sometimes", "x86": "Never", "arm64": "Sometimes", "power": "Sometimes"}

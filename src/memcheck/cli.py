@@ -69,28 +69,30 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
     for file in litmus_files(paths):
         try:
             test = read_test(file)
-            verdicts = []
-            for m in models:
-                try:
-                    judgement = checker.judge(test, m, timeout)
-                    verdicts.append(judgement.verdict)
-                    if graph_dir or dot_dir:
-                        write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),
-                                                     timeout), graph_dir, dot_dir, pictures)
-                except Timeout:
-                    raise MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
         except MemcheckError as e:
             failed = True
-            e.located(file)
-            if as_json:
-                click.echo(dumps(error_record(file, e)))
-            else:
-                click.echo(str(e), err=True)
+            _report_error(file, e, as_json)
             continue
+        verdicts = []
+        for m in checker.models_for(test, models):
+            try:
+                judgement = checker.judge(test, m, timeout)
+                verdicts.append(judgement.verdict)
+                if graph_dir or dot_dir:
+                    write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),
+                                                 timeout), graph_dir, dot_dir, pictures)
+            except (MemcheckError, Timeout) as e:
+                # a model that cannot judge the test is reported; the others still are
+                failed = True
+                if isinstance(e, Timeout):
+                    e = MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
+                elif len(models) > 1:
+                    e = MemcheckError(f"model {m}: {e.message}", e.file, e.line, e.col)
+                _report_error(file, e, as_json)
         for v in verdicts:
             if as_json:
                 click.echo(dumps(verdict_record(v)))
-        if not as_json:
+        if verdicts and not as_json:
             if len(verdicts) == 1:
                 click.echo(format_verdict(verdicts[0]))
             else:
@@ -123,6 +125,14 @@ def explain(file: str, model_spec: str, timeout: Optional[float]) -> None:
         e.located(file)
         click.echo(str(e), err=True)
         sys.exit(1)
+
+
+def _report_error(file: str, e: MemcheckError, as_json: bool) -> None:
+    e.located(file)
+    if as_json:
+        click.echo(dumps(error_record(file, e)))
+    else:
+        click.echo(str(e), err=True)
 
 
 def _table(verdicts) -> str:

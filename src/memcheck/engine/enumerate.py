@@ -73,19 +73,6 @@ def model_facts(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[tu
     return out
 
 
-def execution_literals(enc: Encoding, c: Candidate) -> list[z3.BoolRef]:
-    """The candidate's facts as Z3 literals."""
-    return [enc.fact(k) for k in execution_facts(enc, c)]
-
-
-def fact_literals(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[z3.BoolRef]:
-    """An explanation's facts (with the path) as Z3 literals."""
-    return [enc.fact(k) for k in model_facts(enc, c, view, facts)]
-
-
-_execution_literals, _fact_literals = execution_literals, fact_literals  # older names
-
-
 def enumerate_allowed(program: Program, evaluator: Evaluator,
                       deadline: Optional[float] = None,
                       restrict: Optional[Callable[[Encoding], z3.BoolRef]] = None,
