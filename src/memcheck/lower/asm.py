@@ -17,7 +17,7 @@ from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..litmus.asm_ast import AsmTest, AsmThread, Instr, Label, Mem, Var
 from .asm_isa import Isa, Jump, isa_for, symbolic_register
-from .c_walk import (ADDRESS_BASE, ADDRESS_STRIDE, ProgramBuilder, Sym,
+from .c_walk import (ADDRESS_BASE, ADDRESS_STRIDE, ProgramBuilder, Sym, init_value,
                      ThreadBuilder, const, merge_registers)
 from .program import Event, Literal, Program, VConst
 
@@ -95,18 +95,6 @@ def _prop_locs(p: Optional[A.Prop]) -> list:
     return []
 
 
-def _init_value(test: AsmTest, i: A.Init, locations: dict[str, int]) -> int:
-    """The integer an init item gives: a number or a variable's address."""
-    v = i.value
-    if v is None:
-        return 0
-    if isinstance(v, A.IntLit):
-        return v.value
-    if v.name not in locations:
-        raise MemcheckError(f"undeclared shared variable '{v.name}'", test.source, v.pos.line, v.pos.col)
-    return locations[v.name]
-
-
 def lower_asm(test: AsmTest) -> Program:
     """Lower an assembly litmus test to the events of its architecture."""
     if test.arch not in LOWERING:
@@ -117,7 +105,7 @@ def lower_asm(test: AsmTest) -> Program:
     inits = {i.name: i for i in test.init if i.thread is None and symbolic_register(i.name) is None}
     for name, addr in locations.items():
         i = inits.get(name)
-        v = _init_value(test, i, locations) if i else 0
+        v = init_value(test, i.value, locations) if i else 0
         pb.events.append(Event(len(pb.events), -1, "W", frozenset({"IW"}), VConst(addr), VConst(v),
                                (), i.pos.line if i else 0, f"{name}={v}"))
     prog = pb.program
@@ -138,7 +126,7 @@ def _initial_registers(test: AsmTest, isa: Isa, tid: int, locations: dict[str, i
     for i in test.init:
         key = symbolic_register(i.name)
         if key is not None and i.thread in (None, tid):
-            regs[key] = const(_init_value(test, i, locations))
+            regs[key] = const(init_value(test, i.value, locations))
         elif i.thread == tid:
             try:
                 key = isa.reg_key(i.name)
@@ -147,7 +135,7 @@ def _initial_registers(test: AsmTest, isa: Isa, tid: int, locations: dict[str, i
             if key is None:
                 raise MemcheckError(f"'{i.name}' is not a register of {test.arch}",
                                     test.source, i.pos.line, i.pos.col)
-            regs[key] = const(_init_value(test, i, locations))
+            regs[key] = const(init_value(test, i.value, locations))
     return regs
 
 

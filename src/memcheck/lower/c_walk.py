@@ -283,7 +283,8 @@ def collect_locations(test: A.Test) -> dict[str, int]:
     return {n: ADDRESS_BASE + ADDRESS_STRIDE * k for k, n in enumerate(names)}
 
 
-def init_value(test: A.Test, v: Optional[A.InitValue], locations: dict[str, int]) -> int:
+def init_value(test, v: Optional[A.InitValue], locations: dict[str, int]) -> int:
+    """The integer an initial value gives: a number or a variable's address."""
     if v is None:
         return 0
     if isinstance(v, A.IntLit):
