@@ -127,6 +127,29 @@ def explain(file: str, model_spec: str, timeout: Optional[float]) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("file")
+@click.option("--arch", type=click.Choice(["x86", "arm64", "power"]), required=True,
+              help="Architecture whose assembly (herd7's X86, AArch64 or PPC format) to print.")
+@lowering_options
+def lower(file: str, arch: str, atomics: str = "lse", kernel: str = "current") -> None:
+    """Print a C test compiled to an architecture's assembly litmus test (for herd7 or litmus7)."""
+    from .litmus.asm_ast import AsmTest
+    from .litmus.parse_asm import format_asm_litmus
+    from .lower.to_asm import lower_to_asm
+
+    try:
+        test = read_test(file)
+        if isinstance(test, AsmTest):
+            raise MemcheckError("already an assembly test", file, 1, 1)
+        variant = Checker(atomics=atomics, kernel=kernel).lowering_variant(arch)
+        click.echo(format_asm_litmus(lower_to_asm(test, arch, variant).test), nl=False)
+    except MemcheckError as e:
+        e.located(file)
+        click.echo(str(e), err=True)
+        sys.exit(1)
+
+
 def _report_error(file: str, e: MemcheckError, as_json: bool) -> None:
     e.located(file)
     if as_json:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
@@ -24,6 +24,7 @@ from ..errors import MemcheckError
 from .cache import ResultCache, fingerprint, result_key
 from .expectations import ExpectationRules, load_expect_file, with_model_names
 from .grading import CaseResult, grade
+from .html_report import Pictures, wants_picture, write_html
 from .judging import Judged, Task, judge_task, lost, prepare_checker
 from .pool import Died, Finished, KillablePool, Overran
 from .summary import Summary, print_report, write_json
@@ -45,6 +46,7 @@ class CheckOptions:
     scheduler: Optional[str] = None
     junit: Optional[Path] = None
     json: Optional[Path] = None
+    html: Optional[Path] = None  # a report page and a witness graph per verdict in this folder
 
 
 def litmus_files(paths: Sequence[str]) -> list[str]:
@@ -64,16 +66,21 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def hard_limit(timeout: Optional[float]) -> Optional[float]:
-    """When a worker is killed: the engine's own deadline plus a grace period."""
-    return None if timeout is None else timeout + 1.0 + 0.25 * timeout
+def hard_limit(timeout: Optional[float], pictures: bool = False) -> Optional[float]:
+    """When a worker is killed: the engine's own deadline plus a grace period
+    (drawing a picture has a deadline of its own, as long as the test's)."""
+    if timeout is None:
+        return None
+    budget = 2 * timeout if pictures else timeout
+    return budget + 1.0 + 0.25 * budget
 
 
 def judge_locally(tasks: Sequence[Task], models: Sequence[str], jobs: int,
                   timeout: Optional[float]) -> Iterator[tuple[int, Judged]]:
     """(index, result) per task from a local pool whose stuck workers are killed."""
+    pictures = any(t.picture or t.known is not None for t in tasks)
     pool: KillablePool = KillablePool(jobs, judge_task, partial(prepare_checker, tuple(models)),
-                                      hard_limit(timeout), preload=["memcheck.corpus.judging"],
+                                      hard_limit(timeout, pictures), preload=["memcheck.corpus.judging"],
                                       max_tasks_per_worker=WORKER_TASKS)
     for i, outcome in pool.run(tasks):
         if isinstance(outcome, Finished):
@@ -118,6 +125,7 @@ class Run:
     rules: ExpectationRules
     cache: Optional[ResultCache]
     on_result: Callable[[CaseResult], None]
+    pictures: Optional[Pictures] = None  # --html: witness graphs are drawn and written here
 
     def execute(self, files: Sequence[str]) -> list[CaseResult]:
         """Judge (or look up) every test under every model and grade it."""
@@ -126,17 +134,24 @@ class Run:
         results = [self._graded(f, j) for f, j in unreadable]
         for r in results:
             self.on_result(r)
-        tasks = [Task(f, raw, m, o.timeout) for f, raw in read for m in self.models]
+        pictures = self.pictures
+        tasks = [Task(f, raw, m, o.timeout, picture=pictures is not None)
+                 for f, raw in read for m in self.models]
         keys: list[str] = []
         hits: dict[str, Judged] = {}
-        if self.cache is not None:
+        if self.cache is not None or pictures is not None:  # pictures are named by the key too
             fp = fingerprint(models_dir())
             keys = [result_key(fp, t.model, t.raw) for t in tasks]
+        if self.cache is not None:
             hits = self.cache.get_many(keys)
         todo: list[int] = []
         for i, t in enumerate(tasks):
-            j = hits.get(keys[i]) if keys else None
-            if j is not None:
+            j = hits.get(keys[i]) if hits else None
+            if (j is not None and pictures is not None and wants_picture(j)
+                    and not pictures.have(t.file, keys[i], j)):
+                tasks[i] = replace(t, known=j)  # served by the cache, its picture missing: draw it
+                todo.append(i)
+            elif j is not None:
                 results.append(self._graded(t.file, j, cached=True))
                 self.on_result(results[-1])
             else:
@@ -162,9 +177,14 @@ class Run:
         unsaved: list[tuple[str, Judged]] = []
         flushed = time.monotonic()
         for i, j in stream:
-            out.append(self._graded(tasks[i].file, j))
+            t = tasks[i]
+            if t.known is not None and (j.internal or j.timeout):  # drawing a cached result's picture died
+                j = replace(t.known, picture_error=f"picture: {j.error}")
+            if self.pictures is not None:
+                j = self.pictures.save(t.file, keys[i], j)
+            out.append(self._graded(t.file, j, cached=t.known is not None))
             self.on_result(out[-1])
-            if self.cache is not None:
+            if self.cache is not None and t.known is None:
                 unsaved.append((keys[i], j))
                 if time.monotonic() - flushed > CACHE_FLUSH_SECONDS:
                     self.cache.put_many(unsaved)
@@ -195,6 +215,7 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), console=err)
     bar = progress.add_task("checking", total=total)
+    pictures = Pictures(o.html) if o.html else None
     bad = 0
 
     def on_result(r: CaseResult) -> None:
@@ -204,7 +225,7 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
 
     try:
         with progress:
-            results = Run(o, models, rules, cache, on_result).execute(files)
+            results = Run(o, models, rules, cache, on_result, pictures).execute(files)
     finally:
         if cache is not None:
             cache.close()
@@ -215,6 +236,9 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
         write_junit(results, o.junit, models)
     if o.json:
         write_json(results, summary, o.json)
+    if o.html:
+        page = write_html(results, summary, o.html, pictures)
+        out.print(f"HTML report: {page}", highlight=False, soft_wrap=True)
     return 0 if summary.ok else 1
 
 
@@ -230,6 +254,8 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
               help="Write a JUnit XML report here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a JSON report here.")
+@click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a report page DIR/index.html, with a witness graph (SVG) per verdict, into DIR.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: every core).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -237,9 +263,10 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
 @click.option("--no-cache", is_flag=True, help="Judge every test again; neither read nor write the cache.")
 @click.option("--scheduler", metavar="ADDRESS", help="Judge on this Dask scheduler (memcheck[dask]).")
 def check_command(paths: tuple[str, ...], model_spec: str, expect: Optional[Path], result_model: str,
-                  junit: Optional[Path], json_path: Optional[Path], jobs: Optional[int],
-                  timeout: Optional[float], no_cache: bool, scheduler: Optional[str]) -> None:
+                  junit: Optional[Path], json_path: Optional[Path], html_dir: Optional[Path],
+                  jobs: Optional[int], timeout: Optional[float], no_cache: bool,
+                  scheduler: Optional[str]) -> None:
     """Check a litmus corpus against its expected results (CI)."""
     options = CheckOptions(paths, model_spec, result_model, expect, jobs, timeout, not no_cache,
-                           scheduler, junit, json_path)
+                           scheduler, junit, json_path, html_dir)
     raise SystemExit(run_check(options, Console(), Console(stderr=True)))

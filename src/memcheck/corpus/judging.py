@@ -7,13 +7,18 @@ dataclasses so that they pickle, go to JSON and into the result cache.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Optional, Sequence
 
-from ..checker import Checker, parse_test_text
+from ..checker import Checker, condition_text, parse_test_text
 from ..engine.enumerate import Timeout
+from ..engine.witness import find_witness
 from ..errors import MemcheckError
 from ..litmus.asm_ast import AsmTest
+from ..lower.asm import lower_asm
+from ..lower.c_walk import lower_c
+from ..report.graph import build_graph
+from ..report.svg import render_svg
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class Task:
     raw: bytes = field(repr=False)
     model: str
     timeout: Optional[float] = None
+    picture: bool = False  # also draw the witness graph as SVG (`check --html`), within its own `timeout`
+    known: Optional["Judged"] = None  # a cached result: draw its picture only, do not judge again
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class Judged:
     error_line: int = 0
     error_col: int = 0
     internal: bool = False  # a crash, a killed or dead worker: not cached
+    # the witness graph, when the task asked for it: never cached, never in the JSON report
+    svg: str = field(default="", repr=False, compare=False)
+    picture_seconds: float = field(default=0.0, compare=False)
+    picture_error: str = field(default="", compare=False)  # why there is no picture
 
     @property
     def cacheable(self) -> bool:
@@ -57,8 +68,8 @@ class Judged:
         return f"{self.error_file or file}:{self.error_line}:{self.error_col}: {self.error}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (the cache stores this)."""
-        return asdict(self)
+        """JSON-ready form (the cache stores this), without the picture."""
+        return {k: v for k, v in asdict(self).items() if k not in PICTURE_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Judged":
@@ -66,6 +77,9 @@ class Judged:
         data = dict(data)
         data["flags"] = tuple(data.get("flags", ()))
         return cls(**data)
+
+
+PICTURE_FIELDS = frozenset({"svg", "picture_seconds", "picture_error"})
 
 
 def prepare_checker(models: Sequence[str] = ()) -> Checker:
@@ -81,7 +95,11 @@ def prepare_checker(models: Sequence[str] = ()) -> Checker:
 
 
 def judge_task(checker: Checker, task: Task) -> Judged:
-    """Parse and judge one task; bad input, timeouts and crashes become data."""
+    """Parse and judge one task; bad input, timeouts and crashes become data.
+    With `task.picture`, a verdict comes with its witness graph (`Judged.svg`);
+    with `task.known`, only that cached result's picture is drawn."""
+    if task.known is not None:
+        return draw_known(checker, task, task.known)
     start = time.monotonic()
     info: dict[str, Any] = {"model": task.model}
     try:
@@ -91,10 +109,14 @@ def judge_task(checker: Checker, task: Task) -> Judged:
         model = checker.asm_model(test, task.model) if isinstance(test, AsmTest) else task.model
         info["judged_model"] = model
         checker.evaluator(model)  # compile outside the time limit
-        v = checker.judge(test, task.model, task.timeout).verdict
+        judgement = checker.judge(test, task.model, task.timeout)
+        v = judgement.verdict
         info["judged_model"] = v.model
-        return Judged(**info, verdict=v.observation, flags=tuple(v.flags), positive=v.positive,
-                      negative=v.negative, seconds=time.monotonic() - start)
+        judged = Judged(**info, verdict=v.observation, flags=tuple(v.flags), positive=v.positive,
+                        negative=v.negative, seconds=time.monotonic() - start)
+        if task.picture:
+            return drawn(judged, lambda: _svg(checker, test, judgement.program, judged, task.timeout))
+        return judged
     except Timeout:
         return Judged(**info, timeout=True, seconds=time.monotonic() - start,
                       error=f"timed out after {task.timeout:g} s")
@@ -110,3 +132,46 @@ def judge_task(checker: Checker, task: Task) -> Judged:
 def lost(task: Task, message: str, seconds: float, timeout: bool = False) -> Judged:
     """The result of a task whose worker was killed or died."""
     return Judged(task.model, timeout=timeout, internal=True, error=message, seconds=seconds)
+
+
+def _evaluator(checker: Checker, test: Any, model: str):
+    """The evaluator that judged `test` under `model` (assembly tests: the "asm" variant)."""
+    return checker.asm_evaluator(model) if isinstance(test, AsmTest) else checker.evaluator(model)
+
+
+def _svg(checker: Checker, test: Any, program: Any, judged: Judged, timeout: Optional[float]) -> str:
+    """The witness graph of a judged test as an SVG document."""
+    model = judged.judged_model or judged.model
+    deadline = time.monotonic() + timeout if timeout else None
+    w = find_witness(test, program, _evaluator(checker, test, model), deadline=deadline)
+    graph = build_graph(test, program, w, model, judged.verdict or "", condition_text(test.condition))
+    return render_svg(graph)
+
+
+def drawn(judged: Judged, draw: Any) -> Judged:
+    """`judged` with the picture `draw()` gives, or with why there is none."""
+    start = time.monotonic()
+    try:
+        svg, error = draw(), ""
+    except Timeout:
+        svg, error = "", "picture timed out"
+    except MemcheckError as e:
+        svg, error = "", f"picture: {e.message}"
+    except Exception as e:  # the verdict stands; the picture is a by-product
+        svg, error = "", f"picture: internal error: {type(e).__name__}: {e}"
+    return replace(judged, svg=svg, picture_seconds=time.monotonic() - start, picture_error=error)
+
+
+def draw_known(checker: Checker, task: Task, known: Judged) -> Judged:
+    """The picture of a cached result, without judging the test again: the
+    program is lowered as judging lowers it, the witness searched for."""
+    def draw() -> str:
+        test = parse_test_text(task.raw, task.file)
+        model = known.judged_model or known.model
+        if isinstance(test, AsmTest):
+            program = lower_asm(test)
+        else:
+            program = lower_c(test, checker.target(checker.index[model].lowering))
+        return _svg(checker, test, program, known, task.timeout)
+
+    return drawn(known, draw)

@@ -186,12 +186,12 @@ def _branch(tb: AsmThreadBuilder, isa: Isa, code, i: int, end: int,
         return target if c.value != 0 else i + 1
     if not any(isinstance(x, Instr) for x in code[i + 1:target]):
         return target
-    if any(isa.is_exclusive(x) for x in code[i + 1:target]):
-        raise tb.error("exclusives under a branch are not supported", item.pos)
     b = tb.fork(c, item.pos.line)
-    saved_guard, taken_regs = tb.guard, dict(tb.regs)
+    saved_guard, taken_regs, reservation = tb.guard, dict(tb.regs), tb.reservation
     tb.guard = saved_guard + (Literal(b, False),)
     _run(tb, isa, code, i + 1, target, labels)
     tb.regs = merge_registers(b, taken_regs, tb.regs)
     tb.guard = saved_guard
+    if tb.reservation != reservation:  # an exclusive in the skipped code: no reservation after the join
+        tb.reservation = None
     return target

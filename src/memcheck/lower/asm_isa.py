@@ -378,6 +378,20 @@ class X86Isa(Isa):
         with_guard(tb, Literal(b, False), failure)
         self.set(tb, Reg("EAX"), choose(b, expected, tb.read_sym(got[False])), instr)
 
+    def op_cmp(self, tb, instr, s) -> None:
+        a, b = self.operands(tb, instr, 2)
+        self.set_flags(tb, self.get(tb, a, instr), self.get(tb, b, instr))
+
+    def jump(self, tb, instr) -> Optional[Jump]:
+        s = self.lookup(instr)
+        op = s.get("op") if s else None
+        if op not in ("jump", "bcond"):
+            return None
+        (lab,) = self.operands(tb, instr, 1)
+        if not isinstance(lab, LabelRef):
+            raise tb.error("expected a label", instr.pos)
+        return Jump(lab.name, None if op == "jump" else self.condition(tb, s["cond"], instr))
+
 
 # --------------------------------------------------------------- AArch64
 

@@ -1,0 +1,545 @@
+"""Kernel C litmus tests compiled to herd7 assembly tests (X86, AArch64, PPC).
+
+`memcheck lower` prints them so a reviewer can cross-check with herd7 or run
+them on silicon with litmus7.  Which instructions each primitive becomes is
+data: tables/<arch>.asm.toml holds, per key of the event table (<arch>.toml),
+the instruction templates giving those same events.  This module is the C
+side: registers mapped to machine registers, expressions to ALU
+instructions, `if` to a compare and a forward branch, the condition
+rewritten over machine registers.  Retry loops cannot be written: a lock or
+store-exclusive is one attempt, and the test's filter keeps the executions
+where every attempt succeeded (the thread's `ok` register is 0).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from typing import Any, Optional, Union
+
+from ..errors import MemcheckError
+from ..litmus import ast as A
+from ..litmus.asm_ast import AsmTest, AsmThread, CodeItem
+from ..litmus.parse_asm import parse_asm_code
+from .hardware import ARCHITECTURES
+from .lkmm import load_table
+
+_INVERSE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+_CONSTANT = {"+", "-", "^", "&", "|"}
+
+
+@dataclass(frozen=True)
+class AsmTable:
+    """The instruction templates of one architecture (tables/<arch>.asm.toml)."""
+    arch: str
+    dialect: str
+    registers: tuple[str, ...]
+    reserved: frozenset[str]
+    syntax: dict[str, Any]
+    alu: dict[str, list[str]]
+    alu_imm: dict[str, list[str]]
+    branch: dict[str, str]
+    steps: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, arch: str, variant: str = "") -> "AsmTable":
+        """The table of `arch` with `variant`'s entries (and its base's) laid over it."""
+        if arch not in ARCHITECTURES:
+            raise MemcheckError(f"unknown architecture '{arch}' (known: {', '.join(ARCHITECTURES)})")
+        raw = resources.files("memcheck.lower").joinpath("tables", f"{arch}.asm.toml").read_bytes()
+        data = tomllib.loads(raw.decode())
+        steps = dict(data["steps"])
+        variants = data.get("variants", {})
+        chain: list[str] = []
+        while variant:
+            if variant not in variants:
+                raise MemcheckError(f"no assembly variant '{variant}' for {arch}")
+            chain.insert(0, variant)
+            variant = variants[variant].get("base", "")
+        for v in chain:
+            steps.update({k: s for k, s in variants[v].items() if k != "base"})
+        syntax = {k: v for k, v in data.items() if isinstance(v, (str, bool))}
+        return cls(arch, data["dialect"], tuple(data["registers"]), frozenset(data.get("reserved", [])),
+                   syntax, data["alu"], data.get("alu_imm", {}), data["branch"], steps)
+
+
+# ------------------------------------------------------------------ values
+
+@dataclass(frozen=True)
+class Imm:
+    """A constant operand."""
+    value: int
+
+
+@dataclass(frozen=True)
+class Addr:
+    """The address of a shared variable."""
+    var: str
+
+
+@dataclass(frozen=True)
+class Reg:
+    """A machine register."""
+    name: str
+
+
+Val = Union[Imm, Addr, Reg]
+
+
+@dataclass(frozen=True)
+class AsmLowering:
+    """A lowered test and, per (thread, C register), the machine register."""
+    test: AsmTest
+    registers: dict[tuple[int, str], str]
+
+
+# ------------------------------------------------------------------ threads
+
+@dataclass
+class ThreadCompiler:
+    """Compiles one C thread into instruction lines of `table`'s dialect."""
+    table: AsmTable
+    test: A.Test
+    thread: A.Thread
+    primitives: dict[str, dict[str, Any]]
+    locations: frozenset[str]
+    lines: list[str] = field(default_factory=list)
+    regs: dict[str, str] = field(default_factory=dict)       # C register -> machine
+    addr_regs: dict[str, str] = field(default_factory=dict)  # variable -> machine holding &variable
+    used: set[str] = field(default_factory=set)
+    temps: list[str] = field(default_factory=list)
+    ok: Optional[str] = None
+    labels: int = 0
+
+    # registers ---------------------------------------------------------
+
+    def error(self, msg: str, pos: A.Pos) -> MemcheckError:
+        return MemcheckError(msg, self.test.source, pos.line, pos.col)
+
+    def fresh(self, pos: A.Pos) -> str:
+        """A free machine register (freed at the end of the statement when a temp)."""
+        for r in self.table.registers:
+            if r not in self.used and r not in self.table.reserved:
+                self.used.add(r)
+                return r
+        raise self.error(f"out of {self.table.dialect} registers", pos)
+
+    def temp(self, pos: A.Pos) -> str:
+        r = self.fresh(pos)
+        self.temps.append(r)
+        return r
+
+    def c_reg(self, name: str, pos: A.Pos) -> str:
+        if name not in self.regs:
+            self.regs[name] = self.fresh(pos)
+        return self.regs[name]
+
+    def ok_reg(self, pos: A.Pos) -> str:
+        if self.ok is None:
+            self.ok = self.fresh(pos)
+        return self.ok
+
+    def label(self) -> str:
+        self.labels += 1
+        return f"L{self.thread.index}x{self.labels}"
+
+    # text ----------------------------------------------------------------
+
+    def emit(self, template: str, **subst: str) -> None:
+        self.lines.append(template.format(**subst))
+
+    def text(self, v: Val, pos: A.Pos) -> str:
+        """An operand as text: a register, or an immediate where the table allows."""
+        if isinstance(v, Imm) and self.table.syntax.get("immediate_values"):
+            return self.table.syntax["imm"].format(n=v.value)
+        return self.reg(v, pos)
+
+    def reg(self, v: Val, pos: A.Pos) -> str:
+        """A register holding `v` (a constant moved into a temp)."""
+        if isinstance(v, Reg):
+            return v.name
+        if isinstance(v, Addr):
+            if v.var not in self.addr_regs:
+                self.addr_regs[v.var] = self.fresh(pos)
+            return self.addr_regs[v.var]
+        t = self.temp(pos)
+        self.emit(self.table.syntax["move_imm"], d=t, n=v.value)
+        return t
+
+    def mem(self, v: Val, pos: A.Pos) -> str:
+        """The memory operand of an address."""
+        if isinstance(v, Addr) and "var_mem" in self.table.syntax:
+            return self.table.syntax["var_mem"].format(var=v.var)
+        if isinstance(v, Imm):
+            raise self.error("an access through a constant address", pos)
+        return self.table.syntax["mem"].format(reg=self.reg(v, pos))
+
+    # expressions ------------------------------------------------------------
+
+    def expr(self, e: A.Expr, into: Optional[str] = None) -> Val:
+        """Compile `e`; a load at the top may read straight `into` a register."""
+        pos = getattr(e, "pos", A.NOPOS)
+        if isinstance(e, A.IntLit):
+            return Imm(e.value)
+        if isinstance(e, A.Name):
+            if e.name in self.regs:
+                return Reg(self.regs[e.name])
+            if e.name in self.locations:
+                return Addr(e.name)
+            return Imm(0)  # a never-assigned register reads 0
+        if isinstance(e, A.Cast):
+            return self.expr(e.expr)
+        if isinstance(e, A.AddrOf):
+            return self.address_of(e.expr)
+        if isinstance(e, A.Deref):
+            return self.step("load.once", pos, addr=self.expr(e.expr), dst=into)
+        if isinstance(e, A.BinOp) and e.op in _CONSTANT:
+            return self.alu(e.op, self.expr(e.left), self.expr(e.right), pos)
+        if isinstance(e, A.UnOp) and e.op in ("-", "~"):
+            v = self.expr(e.expr)
+            return self.alu("-", Imm(0), v, pos) if e.op == "-" else self.alu("^", v, Imm(-1), pos)
+        if isinstance(e, A.Call):
+            v = self.call(e, into)
+            if v is None:
+                raise self.error(f"'{e.name}' has no value", pos)
+            return v
+        raise self.error(f"no {self.table.arch} instruction for this expression", pos)
+
+    def address_of(self, e: A.Expr) -> Val:
+        if isinstance(e, A.Deref):
+            return self.expr(e.expr)
+        if isinstance(e, A.Name) and e.name in self.locations:
+            return Addr(e.name)
+        if isinstance(e, A.Cast):
+            return self.address_of(e.expr)
+        raise self.error("expected a memory location such as *x", getattr(e, "pos", A.NOPOS))
+
+    def alu(self, op: str, a: Val, b: Val, pos: A.Pos) -> Val:
+        d = self.temp(pos)
+        if isinstance(b, Imm) and op in self.table.alu_imm:
+            steps, bt = self.table.alu_imm[op], str(b.value)
+        else:
+            steps, bt = self.table.alu[op], self.text(b, pos)
+        at = self.reg(a, pos)
+        for s in steps:
+            self.emit(s, d=d, a=at, b=bt)
+        return Reg(d)
+
+    # primitives -----------------------------------------------------------
+
+    def step(self, key: str, pos: A.Pos, addr: Optional[Val] = None, dst: Optional[str] = None,
+             **vals: Val) -> Reg:
+        """Emit the templates of `key`; returns the {dst} register."""
+        steps = self.table.steps.get(key)
+        if steps is None:
+            raise self.error(f"no {self.table.arch} instructions for '{key}'", pos)
+        subst: dict[str, str] = {}
+        if addr is not None:
+            subst["mem"] = self.mem(addr, pos)
+            if any("{addr}" in s for s in steps):
+                subst["addr"] = self.reg(addr, pos)
+        for k, v in vals.items():
+            subst[k] = self.reg(v, pos) if k == "new" else self.text(v, pos)
+        dst = dst or self.temp(pos)
+        subst["dst"] = dst
+        for k in ("t0", "t1", "t2"):
+            if any("{" + k + "}" in s for s in steps):
+                subst[k] = self.temp(pos)
+        if any("{ok}" in s for s in steps):
+            subst["ok"] = self.ok_reg(pos)
+        for k in ("L0", "L1"):
+            subst[k] = self.label()
+        for s in steps:
+            self.emit(s, **subst)
+        return Reg(dst)
+
+    def call(self, call: A.Call, into: Optional[str] = None) -> Optional[Val]:
+        spec = self.primitives.get(call.name)
+        pos = call.pos
+        if spec is None:
+            raise self.error(f"unknown primitive '{call.name}'", pos)
+        op = spec["op"]
+        args = self.args(call, spec)
+        addr = args.get("addr")
+        if op == "load":
+            return self.step(f"load.{spec['tag']}", pos, addr, dst=into)
+        if op == "store":
+            self.step(f"store.{spec['tag']}", pos, addr, val=args["value"])
+            if "fence_after" in spec:
+                self.step(f"fence.{spec['fence_after']}", pos)
+            return None
+        if op == "fence":
+            if spec["tag"] == "sync-rcu":
+                raise self.error(f"'{call.name}' is a grace period, not an instruction: judge RCU "
+                                 "tests under the lkmm model", pos)
+            self.step(f"fence.{spec['tag']}", pos)
+            return None
+        if op == "srcu":
+            raise self.error(f"'{call.name}': SRCU has no hardware lowering; judge it under the lkmm model",
+                             pos)
+        if op == "xchg":
+            return self.step(f"rmw.{spec['order']}.xchg", pos, addr, val=args["value"])
+        if op in ("atomic", "atomic_return"):
+            return self.atomic(call, spec, args)
+        if op == "cmpxchg":
+            return self.step(f"cmpxchg.{spec['order']}", pos, addr, old=args["old"], new=args["new"])
+        if op == "lock":
+            self.step("lock", pos, addr)
+            return None
+        if op == "unlock":
+            self.step("unlock", pos, addr)
+            return None
+        if op == "trylock":
+            return self.step("trylock", pos, addr)
+        if op == "is_locked":
+            return self.step("is-locked", pos, addr, dst=into)
+        raise self.error(f"'{call.name}' has no single-attempt {self.table.arch} instruction sequence", pos)
+
+    def args(self, call: A.Call, spec: dict[str, Any]) -> dict[str, Val]:
+        roles = spec.get("args", [])
+        if len(call.args) != len(roles):
+            raise self.error(f"'{call.name}' takes {len(roles)} argument(s), got {len(call.args)}", call.pos)
+        out: dict[str, Val] = {}
+        for role, arg in zip(roles, call.args):
+            if role == "lvalue":
+                out["addr"] = self.address_of(arg)
+            elif role == "ptr":
+                out["addr"] = self.expr(arg)
+            else:
+                out[role] = self.expr(arg)
+        return out
+
+    def atomic(self, call: A.Call, spec: dict[str, Any], args: dict[str, Val]) -> Optional[Val]:
+        if "compare" in spec:
+            raise self.error(f"'{call.name}': a comparison as a value has no branch-free "
+                             f"{self.table.arch} form here", call.pos)
+        operand = args.get("value", Imm(spec.get("operand", 0)))
+        operator = spec["operator"]
+        if spec["op"] == "atomic":
+            self.step(f"rmw.noreturn.{operator}", call.pos, args["addr"], val=operand)
+            return None
+        old = self.step(f"rmw.{spec['order']}.{operator}", call.pos, args["addr"], val=operand)
+        return old if spec["returns"] == "old" else self.alu(operator, old, operand, call.pos)
+
+    # statements -------------------------------------------------------------
+
+    def stmts(self, body: tuple[A.Stmt, ...]) -> None:
+        for s in body:
+            self.stmt(s)
+
+    def stmt(self, s: A.Stmt) -> None:
+        mark = len(self.temps)
+        if isinstance(s, A.Decl):
+            if s.init is not None:
+                self.assign(s.name, self.expr(s.init, self.regs.get(s.name)), s.pos)
+        elif isinstance(s, A.Assign):
+            if isinstance(s.target, A.Name) and s.target.name not in self.locations:
+                self.assign(s.target.name, self.expr(s.value, self.regs.get(s.target.name)), s.pos)
+            elif isinstance(s.target, A.Deref):
+                addr = self.expr(s.target.expr)
+                self.step("store.once", s.pos, addr, val=self.expr(s.value))
+            else:
+                raise self.error("cannot assign to a shared variable's address", s.pos)
+        elif isinstance(s, A.ExprStmt):
+            if isinstance(s.expr, A.Call):
+                self.call(s.expr)
+            else:
+                self.expr(s.expr)
+        elif isinstance(s, A.If):
+            self.if_stmt(s)
+        elif isinstance(s, A.Block):
+            self.stmts(s.body)
+        else:
+            raise self.error(f"no {self.table.arch} instructions for a {type(s).__name__}",
+                             getattr(s, "pos", A.NOPOS))
+        self.free(mark)
+
+    def free(self, mark: int) -> None:
+        for r in self.temps[mark:]:
+            self.used.discard(r)
+        del self.temps[mark:]
+
+    def assign(self, name: str, v: Val, pos: A.Pos) -> None:
+        """A C register gets `v`; its machine register, once chosen, stays."""
+        if name not in self.regs and isinstance(v, Reg) and v.name in self.temps:
+            self.temps.remove(v.name)  # the value's temp becomes the register
+            self.regs[name] = v.name
+            return
+        d = self.c_reg(name, pos)
+        if isinstance(v, Imm):
+            self.emit(self.table.syntax["move_imm"], d=d, n=v.value)
+        elif v != Reg(d):
+            self.emit(self.table.syntax["move"], d=d, s=self.reg(v, pos))
+
+    def condition(self, e: A.Expr) -> tuple[str, Val, str]:
+        """The register and value compared, and the comparison making `e` true."""
+        pos = getattr(e, "pos", A.NOPOS)
+        if isinstance(e, A.BinOp) and e.op in _INVERSE:
+            a, b, op = self.expr(e.left), self.expr(e.right), e.op
+        elif isinstance(e, A.UnOp) and e.op == "!":
+            a, b, op = self.expr(e.expr), Imm(0), "=="
+        else:
+            a, b, op = self.expr(e), Imm(0), "!="
+        return self.reg(a, pos), (b if isinstance(b, Imm) else Reg(self.reg(b, pos))), op
+
+    def compare(self, a: str, b: Val, op: str, label: str) -> None:
+        """Compare and branch to `label` when `op` holds."""
+        syn = self.table.syntax
+        if isinstance(b, Imm):
+            self.emit(syn.get("compare_imm", syn["compare"]), a=a,
+                      b=syn["imm"].format(n=b.value) if "compare_imm" not in syn else str(b.value))
+        else:
+            self.emit(syn["compare"], a=a, b=self.reg(b, A.NOPOS))
+        self.emit(self.table.branch[op], L=label)
+
+    def if_stmt(self, s: A.If) -> None:
+        a, b, op = self.condition(s.cond)
+        if s.other:  # the then-leg may change them: compare copies the second time too
+            a2 = self.temp(s.pos)
+            self.emit(self.table.syntax["move"], d=a2, s=a)
+            a = a2
+            if isinstance(b, Reg):
+                b2 = self.temp(s.pos)
+                self.emit(self.table.syntax["move"], d=b2, s=b.name)
+                b = Reg(b2)
+        skip_then = self.label()
+        self.compare(a, b, _INVERSE[op], skip_then)
+        self.stmts(s.then)
+        self.emit(self.table.syntax["label"], L=skip_then)
+        if s.other:
+            skip_else = self.label()
+            self.compare(a, b, op, skip_else)
+            self.stmts(s.other)
+            self.emit(self.table.syntax["label"], L=skip_else)
+
+
+# ------------------------------------------------------------------- tests
+
+def lower_to_asm(test: A.Test, arch: str, variant: str = "") -> AsmLowering:
+    """The C test `test` as a herd7 assembly test of `arch` (x86, arm64, power)."""
+    table = AsmTable.load(arch, variant)
+    primitives = load_table("lkmm")
+    locations = _locations(test)
+    threads: list[AsmThread] = []
+    inits: list[A.Init] = [A.Init(i.name, None, None, i.value, i.pos) for i in test.init if i.thread is None]
+    filters: list[A.Prop] = []
+    mapping: dict[tuple[int, str], str] = {}
+    cond_regs = _condition_registers(test)
+    nthreads = (max(t.index for t in test.threads) + 1) if test.threads else 0
+    by_index = {t.index: t for t in test.threads}
+    for index in range(nthreads):
+        thread = by_index.get(index, A.Thread(index, (), ()))
+        tc = _compile(table, test, thread, primitives, frozenset(locations), cond_regs.get(index, set()))
+        for i in test.init:
+            if i.thread == index:
+                inits.append(A.Init(tc.regs[i.name], index, None, i.value, i.pos))
+        for var, r in tc.addr_regs.items():
+            inits.append(A.Init(r, index, None, A.AddrValue(var), A.NOPOS))
+        if tc.ok is not None:
+            filters.append(A.PAtom(A.RegLoc(index, tc.ok), "=", A.IntLit(0)))
+        for name, r in tc.regs.items():
+            mapping[(index, name)] = r
+        code = parse_asm_code(table.dialect, ";".join(tc.lines), test.source) if tc.lines else ()
+        threads.append(AsmThread(index, tuple(code)))
+    rename = _Renamer(mapping)
+    filt = test.filter and rename.prop(test.filter)
+    if filters:
+        filt = A.PAnd(tuple(([filt] if filt is not None else []) + filters))
+    asm = AsmTest(
+        arch=table.dialect, name=test.name, init=tuple(inits), threads=tuple(threads),
+        condition=replace(test.condition, prop=rename.prop(test.condition.prop)),
+        locations=tuple(rename.loc(l) for l in test.locations), filter=filt,
+        comment=f"memcheck lower --arch {arch}" + (f" ({variant})" if variant else "")
+        + ": every lock and store-exclusive is one successful attempt (filter)"
+        * bool(filters), source=test.source)
+    return AsmLowering(asm, mapping)
+
+
+def _compile(table: AsmTable, test: A.Test, thread: A.Thread, primitives: dict[str, Any],
+             locations: frozenset[str], observed: set[str]) -> ThreadCompiler:
+    """Compile a thread twice: the first pass finds the registers that must
+    hold their value from the start (C registers, addresses, `ok`), the
+    second reserves them before any temp is taken."""
+    first = _pass(ThreadCompiler(table, test, thread, primitives, locations), observed)
+    tc = ThreadCompiler(table, test, thread, primitives, locations)
+    for name in first.regs:
+        tc.c_reg(name, thread.pos)
+    for var in first.addr_regs:
+        tc.reg(Addr(var), thread.pos)
+    if first.ok is not None:
+        tc.ok_reg(thread.pos)
+    return _pass(tc, observed)
+
+
+def _pass(tc: ThreadCompiler, observed: set[str]) -> ThreadCompiler:
+    for i in tc.test.init:
+        if i.thread == tc.thread.index:
+            tc.c_reg(i.name, i.pos)
+    tc.stmts(tc.thread.body)
+    for name in sorted(observed):
+        tc.c_reg(name, A.NOPOS)
+    return tc
+
+
+def _locations(test: A.Test) -> list[str]:
+    names: list[str] = []
+    for i in test.init:
+        if i.thread is None and i.name not in names:
+            names.append(i.name)
+    for t in test.threads:
+        for p in t.params:
+            if p.name not in names:
+                names.append(p.name)
+    for i in test.init:
+        if isinstance(i.value, A.AddrValue) and i.value.name not in names:
+            names.append(i.value.name)
+    return names
+
+
+def _condition_registers(test: A.Test) -> dict[int, set[str]]:
+    """The C registers the condition, filter and locations name, per thread."""
+    out: dict[int, set[str]] = {}
+
+    def visit(x: Any) -> None:
+        if isinstance(x, A.RegLoc):
+            out.setdefault(x.thread, set()).add(x.reg)
+        elif isinstance(x, A.PAtom):
+            visit(x.loc)
+            visit(x.value)
+        elif isinstance(x, (A.PAnd, A.POr)):
+            for i in x.items:
+                visit(i)
+        elif isinstance(x, A.PNot):
+            visit(x.item)
+        elif isinstance(x, A.PImplies):
+            visit(x.left)
+            visit(x.right)
+
+    visit(test.condition.prop)
+    if test.filter is not None:
+        visit(test.filter)
+    for l in test.locations:
+        visit(l)
+    return out
+
+
+@dataclass(frozen=True)
+class _Renamer:
+    """C registers in propositions and locations renamed to machine registers."""
+    mapping: dict[tuple[int, str], str]
+
+    def loc(self, l: Any) -> Any:
+        if isinstance(l, A.RegLoc):
+            return replace(l, reg=self.mapping.get((l.thread, l.reg), l.reg))
+        return l
+
+    def prop(self, p: A.Prop) -> A.Prop:
+        if isinstance(p, A.PAtom):
+            return replace(p, loc=self.loc(p.loc), value=self.loc(p.value))
+        if isinstance(p, (A.PAnd, A.POr)):
+            return replace(p, items=tuple(self.prop(i) for i in p.items))
+        if isinstance(p, A.PNot):
+            return replace(p, item=self.prop(p.item))
+        if isinstance(p, A.PImplies):
+            return replace(p, left=self.prop(p.left), right=self.prop(p.right))
+        return p

@@ -1,0 +1,93 @@
+"""`memcheck lower` round trip: the printed assembly test, parsed back and
+judged under its architecture's model, agrees with the in-memory lowering of
+the C test (Checker().judge(c_test, arch)) in verdict and final states."""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from memcheck.checker import Checker, read_test
+from memcheck.cli import main
+from memcheck.errors import MemcheckError
+from memcheck.litmus.parse_asm import parse_asm_litmus
+from memcheck.lower.to_asm import lower_to_asm
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "lkmm"
+ARCHS = ("x86", "arm64", "power")
+# primitives without a hardware lowering: such tests are judged under the LKMM only
+NO_HARDWARE = re.compile(r"\b(synchronize_rcu\w*|s?rcu_\w*|srcu_\w*|synchronize_srcu\w*)\s*\(")
+SAMPLE = 100
+
+
+def _own_tests() -> list[Path]:
+    return sorted(p for p in (ROOT / "litmus").rglob("*.litmus") if not NO_HARDWARE.search(p.read_text()))
+
+
+def _corpus_sample() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    c_tests = []
+    for p in sorted(CORPUS.rglob("*.litmus")):
+        text = p.read_text(errors="replace")
+        if text.lstrip().startswith("C ") and not NO_HARDWARE.search(text):
+            c_tests.append(p)
+    return sorted(random.Random(20261126).sample(c_tests, min(SAMPLE, len(c_tests))))
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [str(p.relative_to(p.parents[1])) for p in paths]
+
+
+def _round_trip(path: Path, arch: str, checker: Checker) -> None:
+    test = read_test(path)
+    run = CliRunner().invoke(main, ["lower", "--arch", arch, str(path)])
+    assert run.exit_code == 0, run.output
+    asm = parse_asm_litmus(run.output, str(path))
+    back = {f"{t}:{m}": f"{t}:{c}" for (t, c), m in lower_to_asm(test, arch).registers.items()}
+    expected = checker.judge(test, arch).verdict
+    got = checker.judge(asm, arch).verdict
+    states = sorted(tuple(sorted((back.get(k, k), v) for k, v in s)) for s in got.states)
+    assert got.observation == expected.observation, run.output
+    assert states == sorted(tuple(sorted(s)) for s in expected.states), run.output
+
+
+@pytest.fixture(scope="module")
+def checker() -> Checker:
+    return Checker()
+
+
+OWN = _own_tests()
+SAMPLED = _corpus_sample()
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("path", OWN, ids=_ids(OWN))
+def test_own_litmus_round_trip(path: Path, arch: str, checker: Checker) -> None:
+    _round_trip(path, arch, checker)
+
+
+@pytest.mark.skipif(not SAMPLED, reason="shared corpus absent")
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("path", SAMPLED, ids=_ids(SAMPLED))
+def test_corpus_round_trip(path: Path, arch: str, checker: Checker) -> None:
+    _round_trip(path, arch, checker)
+
+
+def test_grace_period_has_no_lowering() -> None:
+    test = read_test(ROOT / "litmus" / "MP+synchronize_rcu+rcu-reader.litmus")
+    with pytest.raises(MemcheckError) as err:
+        lower_to_asm(test, "arm64")
+    assert re.match(r".+:\d+:\d+: 'synchronize_rcu' is a grace period", str(err.value))
+
+
+def test_arm64_barriers_and_acquire() -> None:
+    text = CliRunner().invoke(main, ["lower", "--arch", "arm64", str(ROOT / "litmus" / "MP+wmb+rmb.litmus")]).output
+    assert "DMB ISHST" in text and "DMB ISHLD" in text
+    text = CliRunner().invoke(main, ["lower", "--arch", "arm64",
+                                     str(ROOT / "litmus" / "MP+release+acquire.litmus")]).output
+    assert "STLR" in text and "LDAR" in text
