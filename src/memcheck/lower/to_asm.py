@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
-from ..litmus.asm_ast import AsmTest, AsmThread, CodeItem
+from ..litmus.asm_ast import AsmTest, AsmThread
 from ..litmus.parse_asm import parse_asm_code
 from .hardware import ARCHITECTURES
 from .lkmm import load_table
@@ -110,6 +110,10 @@ class ThreadCompiler:
     temps: list[str] = field(default_factory=list)
     ok: Optional[str] = None
     labels: int = 0
+    # C registers holding a comparison not yet computed: (register, value, comparison);
+    # an `if` on one compares directly, so no branch (and no ctrl) comes before it
+    deferred: dict[str, tuple[str, Val, str]] = field(default_factory=dict)
+    depth: int = 0
 
     # registers ---------------------------------------------------------
 
@@ -182,6 +186,8 @@ class ThreadCompiler:
         if isinstance(e, A.IntLit):
             return Imm(e.value)
         if isinstance(e, A.Name):
+            if e.name in self.deferred:
+                self.materialise(e.name, pos)
             if e.name in self.regs:
                 return Reg(self.regs[e.name])
             if e.name in self.locations:
@@ -193,6 +199,8 @@ class ThreadCompiler:
             return self.address_of(e.expr)
         if isinstance(e, A.Deref):
             return self.step("load.once", pos, addr=self.expr(e.expr), dst=into)
+        if (isinstance(e, A.BinOp) and e.op in _INVERSE) or (isinstance(e, A.UnOp) and e.op == "!"):
+            return self.truth(e)
         if isinstance(e, A.BinOp) and e.op in _CONSTANT:
             return self.alu(e.op, self.expr(e.left), self.expr(e.right), pos)
         if isinstance(e, A.UnOp) and e.op in ("-", "~"):
@@ -204,6 +212,38 @@ class ThreadCompiler:
                 raise self.error(f"'{e.name}' has no value", pos)
             return v
         raise self.error(f"no {self.table.arch} instruction for this expression", pos)
+
+    def truth(self, e: A.Expr) -> Val:
+        """A comparison's value, 1 or 0, set by a branch (whose ctrl dependency
+        covers the rest of the thread; a data dependency through it is lost)."""
+        pos = getattr(e, "pos", A.NOPOS)
+        a, b, op = self.condition(e)
+        d, skip = self.temp(pos), self.label()
+        self.emit(self.table.syntax["move_imm"], d=d, n=1)
+        self.compare(a, b, op, skip)
+        self.emit(self.table.syntax["move_imm"], d=d, n=0)
+        self.emit(self.table.syntax["label"], L=skip)
+        return Reg(d)
+
+    def defer(self, name: str, e: A.Expr, pos: A.Pos) -> None:
+        """Keep `name = <comparison>` as copies of the operands compared."""
+        a, b, op = self.condition(e)
+        ca = self.fresh(pos)
+        self.emit(self.table.syntax["move"], d=ca, s=a)
+        if isinstance(b, Reg):
+            cb = self.fresh(pos)
+            self.emit(self.table.syntax["move"], d=cb, s=b.name)
+            b = Reg(cb)
+        self.deferred[name] = (ca, b, op)
+
+    def materialise(self, name: str, pos: A.Pos) -> None:
+        """Compute a deferred comparison into its C register, by a branch."""
+        a, b, op = self.deferred.pop(name)
+        d, skip = self.c_reg(name, pos), self.label()
+        self.emit(self.table.syntax["move_imm"], d=d, n=1)
+        self.compare(a, b, op, skip)
+        self.emit(self.table.syntax["move_imm"], d=d, n=0)
+        self.emit(self.table.syntax["label"], L=skip)
 
     def address_of(self, e: A.Expr) -> Val:
         if isinstance(e, A.Deref):
@@ -331,10 +371,10 @@ class ThreadCompiler:
         mark = len(self.temps)
         if isinstance(s, A.Decl):
             if s.init is not None:
-                self.assign(s.name, self.expr(s.init, self.regs.get(s.name)), s.pos)
+                self.assign_expr(s.name, s.init, s.pos)
         elif isinstance(s, A.Assign):
             if isinstance(s.target, A.Name) and s.target.name not in self.locations:
-                self.assign(s.target.name, self.expr(s.value, self.regs.get(s.target.name)), s.pos)
+                self.assign_expr(s.target.name, s.value, s.pos)
             elif isinstance(s.target, A.Deref):
                 addr = self.expr(s.target.expr)
                 self.step("store.once", s.pos, addr, val=self.expr(s.value))
@@ -359,6 +399,15 @@ class ThreadCompiler:
             self.used.discard(r)
         del self.temps[mark:]
 
+    def assign_expr(self, name: str, e: A.Expr, pos: A.Pos) -> None:
+        comparison = (isinstance(e, A.BinOp) and e.op in _INVERSE) or (isinstance(e, A.UnOp) and e.op == "!")
+        if comparison and self.depth == 0:
+            self.defer(name, e, pos)
+            return
+        v = self.expr(e, self.regs.get(name))
+        self.deferred.pop(name, None)
+        self.assign(name, v, pos)
+
     def assign(self, name: str, v: Val, pos: A.Pos) -> None:
         """A C register gets `v`; its machine register, once chosen, stays."""
         if name not in self.regs and isinstance(v, Reg) and v.name in self.temps:
@@ -374,6 +423,11 @@ class ThreadCompiler:
     def condition(self, e: A.Expr) -> tuple[str, Val, str]:
         """The register and value compared, and the comparison making `e` true."""
         pos = getattr(e, "pos", A.NOPOS)
+        if isinstance(e, A.Name) and e.name in self.deferred:
+            return self.deferred[e.name]
+        if isinstance(e, A.UnOp) and e.op == "!" and isinstance(e.expr, A.Name) and e.expr.name in self.deferred:
+            a, b, op = self.deferred[e.expr.name]
+            return a, b, _INVERSE[op]
         if isinstance(e, A.BinOp) and e.op in _INVERSE:
             a, b, op = self.expr(e.left), self.expr(e.right), e.op
         elif isinstance(e, A.UnOp) and e.op == "!":
@@ -393,7 +447,10 @@ class ThreadCompiler:
         self.emit(self.table.branch[op], L=label)
 
     def if_stmt(self, s: A.If) -> None:
+        for name in _assigned(s.then + s.other) & set(self.deferred):
+            self.materialise(name, s.pos)
         a, b, op = self.condition(s.cond)
+        self.depth += 1
         if s.other:  # the then-leg may change them: compare copies the second time too
             a2 = self.temp(s.pos)
             self.emit(self.table.syntax["move"], d=a2, s=a)
@@ -411,6 +468,7 @@ class ThreadCompiler:
             self.compare(a, b, op, skip_else)
             self.stmts(s.other)
             self.emit(self.table.syntax["label"], L=skip_else)
+        self.depth -= 1
 
 
 # ------------------------------------------------------------------- tests
@@ -476,9 +534,26 @@ def _pass(tc: ThreadCompiler, observed: set[str]) -> ThreadCompiler:
         if i.thread == tc.thread.index:
             tc.c_reg(i.name, i.pos)
     tc.stmts(tc.thread.body)
+    for name in sorted(observed & set(tc.deferred)):
+        tc.materialise(name, A.NOPOS)
     for name in sorted(observed):
         tc.c_reg(name, A.NOPOS)
     return tc
+
+
+def _assigned(body: tuple[A.Stmt, ...]) -> set[str]:
+    """The names `body` assigns or declares, however deep."""
+    out: set[str] = set()
+    for s in body:
+        if isinstance(s, A.Decl):
+            out.add(s.name)
+        elif isinstance(s, A.Assign) and isinstance(s.target, A.Name):
+            out.add(s.target.name)
+        elif isinstance(s, A.If):
+            out |= _assigned(s.then + s.other)
+        elif isinstance(s, A.Block):
+            out |= _assigned(s.body)
+    return out
 
 
 def _locations(test: A.Test) -> list[str]:
