@@ -190,9 +190,10 @@ class LkmmTarget:
         return None
 
 
-def primitive_args(b: ThreadBuilder, call: A.Call, spec: dict[str, Any]) -> dict[str, Sym]:
+def primitive_args(b, call: A.Call, spec: dict[str, Any]) -> dict:
     """A call's arguments by role: `addr` for the location (from an lvalue or
-    a pointer), else the role's name (value, old, new, unless, index)."""
+    a pointer), else the role's name (value, old, new, unless, index).
+    `b` evaluates them: a ThreadBuilder, or the assembly printer's thread."""
     roles = spec.get("args", [])
     if len(call.args) != len(roles):
         raise b.error(f"'{call.name}' takes {len(roles)} argument(s), got {len(call.args)}", call.pos)

@@ -22,7 +22,7 @@ from ..litmus import ast as A
 from ..litmus.asm_ast import AsmTest, AsmThread
 from ..litmus.parse_asm import parse_asm_code
 from .hardware import ARCHITECTURES
-from .lkmm import load_table
+from .lkmm import load_table, primitive_args
 
 _INVERSE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _CONSTANT = {"+", "-", "^", "&", "|"}
@@ -336,18 +336,7 @@ class ThreadCompiler:
         raise self.error(f"'{call.name}' has no single-attempt {self.table.arch} instruction sequence", pos)
 
     def args(self, call: A.Call, spec: dict[str, Any]) -> dict[str, Val]:
-        roles = spec.get("args", [])
-        if len(call.args) != len(roles):
-            raise self.error(f"'{call.name}' takes {len(roles)} argument(s), got {len(call.args)}", call.pos)
-        out: dict[str, Val] = {}
-        for role, arg in zip(roles, call.args):
-            if role == "lvalue":
-                out["addr"] = self.address_of(arg)
-            elif role == "ptr":
-                out["addr"] = self.expr(arg)
-            else:
-                out[role] = self.expr(arg)
-        return out
+        return primitive_args(self, call, spec)
 
     def atomic(self, call: A.Call, spec: dict[str, Any], args: dict[str, Val]) -> Optional[Val]:
         if "compare" in spec:
