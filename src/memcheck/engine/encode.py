@@ -86,7 +86,12 @@ class Encoding:
             if n is None:
                 n = self._negations[k] = z3.Not(self.fact(k))
             negs.append(n)
-        return z3.Or(negs) if negs else z3.BoolVal(False, self.ctx)
+        if not negs:
+            return z3.BoolVal(False, self.ctx)
+        # straight to the C API: z3.Or's argument coercion costs more than
+        # the solver call on large enumerations
+        array = (z3.Ast * len(negs))(*(n.as_ast() for n in negs))
+        return z3.BoolRef(z3.Z3_mk_or(self.ctx.ref(), len(negs), array), self.ctx)
 
     def co_literal(self, w1: int, w2: int) -> z3.BoolRef:
         """co(w1, w2) given both exist and share a location."""
