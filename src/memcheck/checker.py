@@ -80,7 +80,8 @@ def parse_test_text(raw: bytes, source: str) -> A.Test | AsmTest:
     if first in ASM_ARCHS:
         return parse_asm_litmus(text, source)
     if first != "C":
-        raise MemcheckError(f"unsupported test kind '{first}': expected a C litmus test"
+        kinds = ", ".join(("C",) + tuple(ASM_ARCHS))
+        raise MemcheckError(f"unsupported test kind '{first}': expected one of {kinds}"
                             if first else "empty file", source, 1, 1)
     return parse_c_litmus(text, source)
 
