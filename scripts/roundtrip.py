@@ -45,9 +45,9 @@ def _one(args: tuple[str, str, float]) -> tuple[str, str, str]:
         asm = parse_asm_litmus(format_asm_litmus(lowered.test), path)
         back = {f"{t}:{m}": f"{t}:{c}" for (t, c), m in lowered.registers.items()}
         got = _checker.judge(asm, arch, timeout).verdict
-        states = sorted(tuple(sorted((back.get(k, k), v) for k, v in s)) for s in got.states)
-        same = (got.observation == expected.observation
-                and states == sorted(tuple(sorted(s)) for s in expected.states))
+        states = sorted(str(sorted((back.get(k, k), str(v)) for k, v in s)) for s in got.states)
+        want = sorted(str(sorted((k, str(v)) for k, v in s)) for s in expected.states)
+        same = got.observation == expected.observation and states == want
         if same:
             return path, arch, "agree"
         return path, arch, ("differ-verdict" if got.observation != expected.observation else "differ-states")
