@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import z3
 
-from ..cat.evaluate import Evaluator
+from ..cat.evaluate import CheckResult, Evaluator, Execution, Explanation
 from ..lower.program import Program
 from .candidate import Candidate, StaticView, cat_execution, read_candidate, static_view
 from .encode import Encoding, encode
@@ -73,6 +73,74 @@ def model_facts(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[tu
     return out
 
 
+@dataclass
+class Checked:
+    """A candidate, its cat view and what the model says of it; the
+    explanation of its first violation when one was worked out."""
+    candidate: Candidate
+    view: StaticView
+    execution: Execution
+    result: CheckResult
+    explanation: Optional[Explanation] = None
+
+
+class Refinement:
+    """One solver over a program's candidates, each checked concretely
+    against the model; a forbidden candidate is refuted as it is proposed
+    (over just the rf/co edges its violation needed, when the axiom is
+    monotone), so what is learned serves every later question.  Allowed
+    candidates are blocked only when the caller says so (`block`)."""
+
+    def __init__(self, program: Program, evaluator: Evaluator,
+                 ctx: Optional[z3.Context] = None, explain_all: bool = False):
+        self.program, self.evaluator, self.explain_all = program, evaluator, explain_all
+        self.enc = encode(program, ctx)
+        self.solver = z3.Solver(ctx=self.enc.ctx)
+        self.solver.add(self.enc.constraints)
+        self.proposed = self.refuted = 0
+        self._views: dict[tuple, StaticView] = {}
+        # the evaluator caches static parts by key: keys must not collide across programs
+        self._token = object()
+
+    def restrict(self, formula: Callable[[Encoding], z3.BoolRef]) -> None:
+        """Only candidates satisfying `formula` (built over the encoding)."""
+        self.solver.add(formula(self.enc))
+
+    def check(self, c: Candidate) -> Checked:
+        key = c.path_key(self.program)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = static_view(self.program, c)
+        ex = cat_execution(self.program, c, view, (self._token, key))
+        return Checked(c, view, ex, self.evaluator.check(ex))
+
+    def candidates(self, deadline: Optional[float] = None, assumptions=()) -> Iterator[Checked]:
+        """Checked candidates until the solver finds no more."""
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                raise Timeout()
+            answer = self.solver.check(*assumptions)
+            if answer == z3.unsat:
+                return
+            if answer != z3.sat:
+                raise Timeout()
+            checked = self.check(read_candidate(self.enc, self.solver.model()))
+            self.proposed += 1
+            if checked.result.violations:
+                self.refuted += 1
+                v = checked.result.violations[0]
+                if v.monotone or self.explain_all:
+                    checked.explanation = self.evaluator.explain(checked.execution, v)
+                facts = (model_facts(self.enc, checked.candidate, checked.view, checked.explanation.facts)
+                         if v.monotone else execution_facts(self.enc, checked.candidate))
+                self.solver.add(self.enc.refutation(facts))
+            yield checked
+
+    def block(self, checked: Checked) -> None:
+        """Never propose this execution again."""
+        self.solver.add(self.enc.refutation(execution_facts(self.enc, checked.candidate)))
+
+
 def enumerate_allowed(program: Program, evaluator: Evaluator,
                       deadline: Optional[float] = None,
                       restrict: Optional[Callable[[Encoding], z3.BoolRef]] = None,
@@ -81,38 +149,14 @@ def enumerate_allowed(program: Program, evaluator: Evaluator,
     satisfying `restrict` (a formula over the encoding, e.g. a test's filter).
     Reusing one Z3 context across tests (`ctx`) saves creating one per test."""
     start = time.monotonic()
-    enc = encode(program, ctx)
-    solver = z3.Solver(ctx=enc.ctx)
-    solver.add(enc.constraints)
+    refinement = Refinement(program, evaluator, ctx)
     if restrict is not None:
-        solver.add(restrict(enc))
+        refinement.restrict(restrict)
     out = Enumeration()
-    views: dict[tuple, StaticView] = {}
-    # the evaluator caches static parts by key: keys must not collide across programs
-    token = object()
-    while True:
-        if deadline is not None and time.monotonic() > deadline:
-            raise Timeout()
-        if solver.check() != z3.sat:
-            break
-        c = read_candidate(enc, solver.model())
-        out.candidates += 1
-        key = c.path_key(program)
-        view = views.get(key)
-        if view is None:
-            view = views[key] = static_view(program, c)
-        ex = cat_execution(program, c, view, (token, key))
-        result = evaluator.check(ex)
-        if result.violations:
-            out.refuted += 1
-            v = result.violations[0]
-            if v.monotone:
-                facts = model_facts(enc, c, view, evaluator.explain(ex, v).facts)
-            else:
-                facts = execution_facts(enc, c)
-            solver.add(enc.refutation(facts))
-            continue
-        out.allowed.append(Allowed(c, result.flags))
-        solver.add(enc.refutation(execution_facts(enc, c)))
+    for checked in refinement.candidates(deadline):
+        if not checked.result.violations:
+            out.allowed.append(Allowed(checked.candidate, checked.result.flags))
+            refinement.block(checked)
+    out.candidates, out.refuted = refinement.proposed, refinement.refuted
     out.seconds = time.monotonic() - start
     return out

@@ -16,7 +16,6 @@ same axiom, so no candidate getting further than every one seen is lost.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Optional
 
@@ -26,10 +25,9 @@ from ..cat.compile import CheckSpec
 from ..cat.evaluate import Evaluator, Execution, Violation
 from ..litmus import ast as A
 from ..lower.program import Program
-from .candidate import Candidate, StaticView, cat_execution, read_candidate, static_view
+from .candidate import Candidate, StaticView
 from .condition import prop_term
-from .encode import encode
-from .enumerate import Timeout, execution_facts, model_facts
+from .enumerate import Refinement
 
 
 @dataclass(frozen=True)
@@ -140,39 +138,21 @@ def find_witness(test: A.Test, program: Program, evaluator: Evaluator,
                  deadline: Optional[float] = None) -> Witness:
     """An allowed execution reaching `test`'s condition, else the forbidden
     candidate that gets furthest through the model, with its broken axiom."""
-    enc = encode(program, ctx or z3.Context())
-    solver = z3.Solver(ctx=enc.ctx)
-    solver.add(enc.constraints)
-    solver.add(prop_term(enc, test, test.condition.prop))
+    refinement = Refinement(program, evaluator, ctx or z3.Context(), explain_all=True)
+    refinement.restrict(lambda enc: prop_term(enc, test, test.condition.prop))
     if test.filter is not None:
-        solver.add(prop_term(enc, test, test.filter))
+        refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
     check_index = {s.violation: i for i, s in reversed(list(enumerate(evaluator.checks))) if not s.flag}
-    views: dict[tuple, StaticView] = {}
-    token = object()  # the evaluator caches static parts by key: keep ours apart
     best: Optional[_Forbidden] = None
-    proposed = 0
-    while True:
-        if deadline is not None and time.monotonic() > deadline:
-            raise Timeout()
-        if solver.check() != z3.sat:
-            break
-        c = read_candidate(enc, solver.model())
-        proposed += 1
-        key = c.path_key(program)
-        view = views.get(key)
-        if view is None:
-            view = views[key] = static_view(program, c)
-        ex = cat_execution(program, c, view, (token, key))
-        result = evaluator.check(ex)
+    for checked in refinement.candidates(deadline):
+        c, view, ex, result = checked.candidate, checked.view, checked.execution, checked.result
         if not result.violations:
-            return Witness(c, dict(view.index), ex, flags=result.flags, candidates=proposed)
-        v = result.violations[0]
-        why = evaluator.explain(ex, v)
+            return Witness(c, dict(view.index), ex, flags=result.flags, candidates=refinement.proposed)
+        v, why = result.violations[0], checked.explanation
         rank = (-check_index[v], len(why.edges))
         if best is None or rank < best.rank:
             best = _Forbidden(rank, c, view, ex, v, tuple(why.edges))
-        facts = model_facts(enc, c, view, why.facts) if v.monotone else execution_facts(enc, c)
-        solver.add(enc.refutation(facts))
+    proposed = refinement.proposed
     if best is None:
         return Witness(None, {}, None, candidates=proposed)
     spec = check_of(evaluator, best.violation)

@@ -14,10 +14,9 @@ from typing import Optional
 import z3
 
 from ..cat.evaluate import Evaluator
-from ..engine.candidate import Candidate, cat_execution, read_candidate, static_view
+from ..engine.candidate import Candidate
 from ..engine.condition import prop_term
-from ..engine.encode import Encoding, encode
-from ..engine.enumerate import Timeout, execution_facts, model_facts
+from ..engine.enumerate import Refinement
 from ..litmus import ast as A
 from .extend import extend
 from .switched import SwitchedProgram
@@ -45,35 +44,22 @@ class Reach:
     test: A.Test
     deadline: Optional[float] = None
     stats: ReachStats = field(default_factory=ReachStats)
-    _enc: Encoding = field(init=False)
-    _solver: z3.Solver = field(init=False)
-    _views: dict = field(init=False, default_factory=dict)
-    _token: object = field(init=False, default_factory=object)
+    _refinement: Refinement = field(init=False)
     _answers: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._enc = encode(self.sp.program, z3.Context())
-        self._solver = z3.Solver(ctx=self._enc.ctx)
-        self._solver.add(self._enc.constraints)
-        self._solver.add(prop_term(self._enc, self.test, bad_outcome(self.test)))
+        self._refinement = Refinement(self.sp.program, self.evaluator, z3.Context())
+        self._refinement.restrict(lambda enc: prop_term(enc, self.test, bad_outcome(self.test)))
         if self.test.filter is not None:
-            self._solver.add(prop_term(self._enc, self.test, self.test.filter))
+            self._refinement.restrict(lambda enc: prop_term(enc, self.test, self.test.filter))
 
     @property
     def switches(self) -> int:
         return len(self.sp.changes)
 
     def _assumptions(self, on: frozenset[int]) -> list[z3.BoolRef]:
-        br = self._enc.branch
+        br = self._refinement.enc.branch
         return [br[i] if k in on else z3.Not(br[i]) for k, bs in self.sp.branches.items() for i in bs]
-
-    def _check(self, c: Candidate):
-        key = c.path_key(self.sp.program)
-        view = self._views.get(key)
-        if view is None:
-            view = self._views[key] = static_view(self.sp.program, c)
-        ex = cat_execution(self.sp.program, c, view, (self._token, key))
-        return view, ex, self.evaluator.check(ex)
 
     def witness(self, on: frozenset[int]) -> Optional[Candidate]:
         """An execution the model allows that reaches the outcome with exactly `on` switched on, or None."""
@@ -81,31 +67,17 @@ class Reach:
         self.stats.questions += 1
         assumptions = self._assumptions(on)
         try:
-            while True:
-                if self.deadline is not None and time.monotonic() > self.deadline:
-                    raise Timeout()
-                r = self._solver.check(*assumptions)
-                if r == z3.unsat:
-                    return None
-                if r != z3.sat:
-                    raise Timeout()
-                c = read_candidate(self._enc, self._solver.model())
+            for checked in self._refinement.candidates(self.deadline, assumptions):
                 self.stats.candidates += 1
-                view, ex, result = self._check(c)
-                if not result.violations:
-                    return c
+                if not checked.result.violations:
+                    return checked.candidate
                 self.stats.refuted += 1
-                v = result.violations[0]
-                if v.monotone:
-                    facts = model_facts(self._enc, c, view, self.evaluator.explain(ex, v).facts)
-                else:
-                    facts = execution_facts(self._enc, c)
-                self._solver.add(self._enc.refutation(facts))
+            return None
         finally:
             self.stats.seconds += time.monotonic() - start
 
     def allows(self, c: Candidate) -> bool:
-        return not self._check(c)[2].violations
+        return not self._refinement.check(c).result.violations
 
     def breakers(self, c: Candidate, on: frozenset[int]) -> frozenset[int]:
         """Switches off in `on` of which every fix must turn one on, given that `c` reaches the outcome.
