@@ -93,6 +93,7 @@ class Checker:
     _evaluators: dict[str, Evaluator] = field(default_factory=dict)
     _index: Optional[dict[str, ModelSpec]] = None
     _z3: Optional[z3.Context] = None
+    _targets: dict = field(default_factory=dict)
     atomics: str = "lse"       # arm64 atomics: 'lse' or 'llsc'
     kernel: str = "current"    # kernel generation of the lowerings: 'current' or '4.14'
 
@@ -120,12 +121,18 @@ class Checker:
 
     def target(self, lowering: str):
         """The lowering of C primitives for a model: the LKMM's events, or
-        the instructions an architecture's kernel compiles them to."""
-        if lowering == "lkmm":
-            return LkmmTarget.default()
-        if lowering in ARCHITECTURES:
-            return HardwareTarget.for_arch(lowering, self.lowering_variant(lowering))
-        raise MemcheckError(f"unknown lowering '{lowering}'")
+        the instructions an architecture's kernel compiles them to (tables
+        read once per checker)."""
+        target = self._targets.get(lowering)
+        if target is None:
+            if lowering == "lkmm":
+                target = LkmmTarget.default()
+            elif lowering in ARCHITECTURES:
+                target = HardwareTarget.for_arch(lowering, self.lowering_variant(lowering))
+            else:
+                raise MemcheckError(f"unknown lowering '{lowering}'")
+            self._targets[lowering] = target
+        return target
 
     def lowering_variant(self, arch: str) -> str:
         """Which variant of an architecture's table the options select."""
