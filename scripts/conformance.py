@@ -29,6 +29,8 @@ def main() -> int:
     ap.add_argument("--match", default="", help="only files whose path contains this")
     ap.add_argument("--include-unjudged", action="store_true",
                     help="also run tests herd7 timed out on (TIMEOUT rows)")
+    ap.add_argument("--verdict-only", action="store_true",
+                    help="decide verdicts without enumerating executions (no states or counts)")
     ap.add_argument("--tsv", type=Path, help="write one row per test here")
     args = ap.parse_args()
 
@@ -45,7 +47,10 @@ def main() -> int:
         if done[0] % 100 == 0:
             print(f"  {done[0]}/{len(rows)} tests, {time.monotonic() - start:.0f} s", file=sys.stderr)
 
-    results = compare_corpus(args.corpus, rows, args.model, args.jobs, args.timeout, progress)
+    results = compare_corpus(args.corpus, rows, args.model, args.jobs, args.timeout, progress,
+                             args.verdict_only)
+    unjudged = [c for c in results if not c.herd.judged]
+    results = [c for c in results if c.herd.judged]
     wall = time.monotonic() - start
 
     per = defaultdict(lambda: defaultdict(int))
@@ -77,21 +82,33 @@ def main() -> int:
     if fast:
         worst = max(fast, key=lambda c: c.seconds)
         print(f"herd7 < 1 s: {len(fast)} tests, slowest for memcheck {worst.seconds:.1f} s ({worst.file})")
+    if unjudged:
+        # herd7 gave no verdict: the test's own Result: line is the reference
+        done_ = [c for c in unjudged if c.verdict is not None]
+        agree = sum(c.verdict == c.herd.result_comment for c in done_)
+        print(f"herd7 TIMEOUT rows: {len(unjudged)} tests, judged {len(done_)}, agreeing with the"
+              f" test's Result line {agree}, memcheck {sum(c.seconds for c in unjudged):.1f} s,"
+              f" max {max(c.seconds for c in unjudged):.1f} s")
+        for c in unjudged:
+            if c.verdict is not None and c.verdict != c.herd.result_comment:
+                print(f"  RESULT  {c.file}: memcheck {c.verdict}, Result line {c.herd.result_comment or '-'}")
     print(f"wall time {wall:.1f} s with -j {args.jobs}")
     print("\nmismatches:")
-    for c in results:
+    for c in results + unjudged:
         if c.error:
             print(f"  ERROR   {c.file}: {c.error}")
         elif c.timeout:
             print(f"  TIMEOUT {c.file} (herd7 {c.herd.verdict}, {c.herd.seconds:.1f} s)")
+        elif not c.herd.judged:
+            continue
         elif not c.verdict_equal:
             print(f"  VERDICT {c.file}: memcheck {c.verdict}, herd7 {c.herd.verdict}")
-        elif not c.states_equal:
+        elif not c.states_equal and not args.verdict_only:
             print(f"  STATES  {c.file}")
     if args.tsv:
         with open(args.tsv, "w") as f:
             f.write("file\therd\tours\tstates_equal\tcounts_equal\tflags_equal\tseconds\therd_seconds\terror\n")
-            for c in results:
+            for c in results + unjudged:
                 f.write(f"{c.file}\t{c.herd.verdict}\t{c.verdict or ('TIMEOUT' if c.timeout else 'ERROR')}\t"
                         f"{int(c.states_equal)}\t{int(c.counts_equal)}\t{int(c.flags_equal)}\t"
                         f"{c.seconds:.3f}\t{c.herd.seconds:.3f}\t{c.error}\n")

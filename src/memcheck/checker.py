@@ -17,6 +17,7 @@ import z3
 
 from .cat.evaluate import Evaluator
 from .cat.parse import load_model
+from .engine.decide import decide_program
 from .engine.judge import Judgement, judge_program
 from .errors import MemcheckError
 from .litmus import ast as A
@@ -142,16 +143,23 @@ class Checker:
             return "llsc"
         return ""
 
-    def judge(self, test: A.Test, model: str, timeout: Optional[float] = None) -> Judgement:
+    def judge(self, test: A.Test, model: str, timeout: Optional[float] = None,
+              verdict_only: bool = False) -> Judgement:
+        """herd7's result for `test` under `model`; with `verdict_only`, the
+        Observation alone, decided without enumerating executions."""
         if isinstance(test, AsmTest):
-            return self.judge_asm(test, model, timeout)
+            return self.judge_asm(test, model, timeout, verdict_only)
         spec = self.index[model]
         program = lower_c(test, self.target(spec.lowering))
+        return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only)
+
+    def _judge_program(self, test, program, evaluator: Evaluator, model: str,
+                       timeout: Optional[float], verdict_only: bool) -> Judgement:
         deadline = time.monotonic() + timeout if timeout else None
         if self._z3 is None:
             self._z3 = z3.Context()
-        return judge_program(test, program, self.evaluator(model), model,
-                             condition_text(test.condition), deadline, self._z3)
+        judge = decide_program if verdict_only else judge_program
+        return judge(test, program, evaluator, model, condition_text(test.condition), deadline, self._z3)
 
     def asm_model(self, test: AsmTest, model: str) -> str:
         """The model an assembly test is judged under: `model` when it judges
@@ -181,15 +189,12 @@ class Checker:
                     out.append(m)
         return out
 
-    def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None) -> Judgement:
+    def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None,
+                  verdict_only: bool = False) -> Judgement:
         """Judge an X86, AArch64 or PPC test: lower its instructions directly."""
         model = self.asm_model(test, model)
-        program = lower_asm(test)
-        deadline = time.monotonic() + timeout if timeout else None
-        if self._z3 is None:
-            self._z3 = z3.Context()
-        return judge_program(test, program, self.asm_evaluator(model), model,  # type: ignore[arg-type]
-                             condition_text(test.condition), deadline, self._z3)
+        return self._judge_program(test, lower_asm(test), self.asm_evaluator(model), model,
+                                   timeout, verdict_only)
 
     def asm_evaluator(self, name: str) -> Evaluator:
         """A model as it judges assembly tests: with its cat variant "asm"

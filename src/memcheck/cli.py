@@ -54,10 +54,13 @@ def lowering_options(f):
               help="Write a witness graph per test and model into DIR as SVG.")
 @click.option("--dot", "dot_dir", default=None, metavar="DIR",
               help="Write a witness graph per test and model into DIR as Graphviz DOT.")
+@click.option("--verdict-only", is_flag=True,
+              help="Decide the Observation without enumerating executions: fast on wide tests; "
+                   "prints the witnesses found instead of every final state and no counts.")
 @lowering_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
-        atomics: str = "lse", kernel: str = "current") -> None:
+        atomics: str = "lse", kernel: str = "current", verdict_only: bool = False) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     checker = Checker(atomics=atomics, kernel=kernel)
     try:
@@ -76,7 +79,7 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
         verdicts = []
         for m in checker.models_for(test, models):
             try:
-                judgement = checker.judge(test, m, timeout)
+                judgement = checker.judge(test, m, timeout, verdict_only)
                 verdicts.append(judgement.verdict)
                 if graph_dir or dot_dir:
                     write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),
@@ -170,7 +173,9 @@ def _table(verdicts) -> str:
     for col in ("model", "verdict", "positive", "negative", "states", "flags"):
         table.add_column(col)
     for v in verdicts:
-        table.add_row(v.model, v.observation, str(v.positive), str(v.negative),
+        counts = (str(v.positive), str(v.negative)) if v.exhaustive else (
+            "≥1" if v.positive else "0", "≥1" if v.negative else "0")
+        table.add_row(v.model, v.observation, *counts,
                       "\n".join(format_state(s) for s in v.states), ",".join(v.flags) or "-")
     buf = StringIO()
     Console(file=buf, width=120, no_color=True).print(table)

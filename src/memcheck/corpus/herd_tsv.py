@@ -17,6 +17,7 @@ class HerdRecord:
     flags: str
     states: str
     seconds: float
+    result_comment: str = ""  # the test's own Result: line, as the tsv records it
 
     @property
     def judged(self) -> bool:
@@ -40,7 +41,8 @@ def read_herd_tsv(path: Path) -> dict[str, HerdRecord]:
             except ValueError:
                 secs = 0.0
             out[row["file"]] = HerdRecord(row["file"], row["verdict"], num("positive"), num("negative"),
-                                          row.get("flags") or "-", row.get("states") or "", secs)
+                                          row.get("flags") or "-", row.get("states") or "", secs,
+                                          (row.get("result_comment") or "").strip())
     return out
 
 

@@ -30,6 +30,9 @@ class Verdict:
     seconds: float = 0.0
     file: str = ""
     candidates: int = 0
+    # False for a verdict decided without enumeration: `states` are the
+    # witnesses found, `positive`/`negative` say only whether one exists
+    exhaustive: bool = True
 
     @property
     def observation(self) -> str:

@@ -16,6 +16,8 @@ def format_state(state: State) -> str:
 def format_verdict(v: Verdict) -> str:
     """The block herd7 prints for one test."""
     kind = "Required" if v.quantifier == "forall" else "Allowed"
+    if not v.exhaustive:
+        return format_decided(v, kind)
     lines = [f"Test {v.name} {kind}", f"States {len(v.states)}"]
     lines += [format_state(s) for s in v.states]
     lines.append("Ok" if v.ok else "No")
@@ -28,5 +30,18 @@ def format_verdict(v: Verdict) -> str:
     lines += [f"Flag {f}" for f in v.flags]
     lines.append(f"Condition {v.condition}")
     lines.append(f"Observation {v.name} {v.observation} {v.positive} {v.negative}")
+    lines.append(f"Time {v.name} {v.seconds:.2f}")
+    return "\n".join(lines) + "\n"
+
+
+def format_decided(v: Verdict, kind: str) -> str:
+    """A verdict decided without enumeration: herd7's block with the final
+    states of the witnesses found in place of all states, and no counts."""
+    lines = [f"Test {v.name} {kind}", f"Witnesses found {len(v.states)} (states not enumerated)"]
+    lines += [format_state(s) for s in v.states]
+    lines.append("Ok" if v.ok else "No")
+    lines += [f"Flag {f}" for f in v.flags]
+    lines.append(f"Condition {v.condition}")
+    lines.append(f"Observation {v.name} {v.observation}")
     lines.append(f"Time {v.name} {v.seconds:.2f}")
     return "\n".join(lines) + "\n"

@@ -20,6 +20,9 @@ def verdict_record(v: Verdict) -> dict[str, Any]:
         "flags": list(v.flags),
         "condition": v.condition,
         "seconds": round(v.seconds, 4),
+        # false: decided without enumeration; states are the witnesses found
+        # and positive/negative only say whether one exists
+        "exhaustive": v.exhaustive,
     }
 
 

@@ -1,0 +1,59 @@
+"""The verdict alone, by two reachability questions instead of enumeration.
+
+herd7's Observation is Never, Always or Sometimes according to whether some
+allowed execution satisfies the condition's proposition and whether some
+allowed execution falsifies it.  Each is one search over candidates
+restricted (by an assumption literal) to one side; refutations learned on
+one side hold for the other, since they depend only on the model.  The cost
+follows the number of refutations, not the number of executions, which on
+wide tests is exponentially smaller; final states and witness counts are
+not enumerated (the witnesses found are reported).
+"""
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+import z3
+
+from ..cat.evaluate import Evaluator
+from ..litmus import ast as A
+from ..lower.program import Program
+from .condition import prop_term
+from .enumerate import Allowed, Refinement
+from .judge import Judgement
+from .outcome import FinalState, Verdict, observed_locations
+
+
+def first_allowed(refinement: Refinement, side: z3.BoolRef,
+                  deadline: Optional[float]) -> Optional[Allowed]:
+    """An execution the model allows among candidates where `side` holds."""
+    for checked in refinement.candidates(deadline, assumptions=(side,)):
+        if not checked.result.violations:
+            return Allowed(checked.candidate, checked.result.flags)
+    return None
+
+
+def decide_program(test: A.Test, program: Program, evaluator: Evaluator, model: str,
+                   condition_text: str, deadline: Optional[float] = None,
+                   ctx: Optional[z3.Context] = None) -> Judgement:
+    """herd7's Observation for `program` without enumerating its executions."""
+    start = time.monotonic()
+    refinement = Refinement(program, evaluator, ctx)
+    if test.filter is not None:
+        refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
+    holds = z3.Bool("condition holds", refinement.enc.ctx)
+    refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
+    positive = first_allowed(refinement, holds, deadline)
+    negative = first_allowed(refinement, z3.Not(holds), deadline)
+    found = [a for a in (positive, negative) if a is not None]
+    locs = observed_locations(test)
+    verdict = Verdict(
+        name=test.name, model=model, quantifier=test.condition.quantifier,
+        condition=condition_text,
+        states=[FinalState(test, program, a.candidate).state(locs) for a in found],
+        positive=int(positive is not None), negative=int(negative is not None),
+        flags=sorted(set().union(*(a.flags for a in found))),
+        seconds=time.monotonic() - start, file=test.source,
+        candidates=refinement.proposed, exhaustive=False)
+    return Judgement(verdict, program, found)
