@@ -42,7 +42,16 @@ def ops(draw, max_ops: int = 3) -> list[Op]:
 class Shape:
     threads: tuple[tuple[Op, ...], ...]
 
-    def text(self, name: str = "random") -> str:
+    def registers(self) -> list[str]:
+        """`t:rN` for every register a load fills, in order."""
+        out = []
+        for t, body in enumerate(self.threads):
+            out += [f"{t}:r{i}" for i in range(sum(op.kind == "load" for op in body))]
+        return out
+
+    def text(self, name: str = "random", condition: str = "") -> str:
+        """The test; its condition `condition` (e.g. `forall (x=1)`), else
+        `exists` every register read 0."""
         lines = [f"C {name}", "{}"]
         atoms = []
         for t, body in enumerate(self.threads):
@@ -58,7 +67,7 @@ class Shape:
                     lines.append(f"\t{op.text};" if op.kind == "store" else f"\t{op.text}")
             lines.append("}")
         cond = " /\\ ".join(atoms) if atoms else "x=1"
-        lines.append(f"exists ({cond})")
+        lines.append(condition or f"exists ({cond})")
         return "\n".join(lines) + "\n"
 
     def with_fence(self, thread: int, index: int, fence: str) -> "Shape":
@@ -73,3 +82,13 @@ class Shape:
 def shapes(draw, min_threads: int = 2, max_threads: int = 3) -> Shape:
     n = draw(st.integers(min_threads, max_threads))
     return Shape(tuple(tuple(draw(ops())) for _ in range(n)))
+
+
+@st.composite
+def conditions(draw, shape: Shape) -> str:
+    """A random condition over a shape's registers and final x, y."""
+    locs = shape.registers() + list(VARS)
+    atoms = [f"{draw(st.sampled_from(locs))}{draw(st.sampled_from(('=', '!=')))}{draw(st.integers(0, 2))}"
+             for _ in range(draw(st.integers(1, 3)))]
+    joined = draw(st.sampled_from((" /\\ ", " \\/ "))).join(atoms)
+    return f"{draw(st.sampled_from(('exists', '~exists', 'forall')))} ({joined})"

@@ -247,3 +247,30 @@ def test_dask_cluster_gives_the_local_pool_s_results(tmp_path):
 def test_workers_are_replaced_after_their_share_of_tasks():
     pool = KillablePool(1, _sleep, max_tasks_per_worker=2)
     assert sorted(pool.run([0.0] * 5)) == [(i, Finished(0.0)) for i in range(5)]
+
+
+def test_verdict_only_check_grades_like_enumeration_and_is_cached_apart(tmp_path):
+    report = tmp_path / "report.json"
+
+    def run(*extra: str) -> dict:
+        r = check(str(LITMUS), "-j", "2", "--json", str(report), *extra)
+        assert r.exit_code in (0, 1), r.output
+        return json.loads(report.read_text())
+
+    full = run()
+    quick = run("--verdict-only")
+    assert quick["summary"]["cache_hits"] == 0  # its own cache entries
+    key = lambda x: (x["file"], x["model"])  # noqa: E731
+    assert [(key(x), x["status"], x["verdict"], x["flags"]) for x in full["results"]] == \
+        [(key(x), x["status"], x["verdict"], x["flags"]) for x in quick["results"]]
+    assert all(x["exhaustive"] for x in full["results"] if x["verdict"])
+    assert not any(x["exhaustive"] for x in quick["results"] if x["verdict"])
+    assert run("--verdict-only")["summary"]["cache_hits"] == len(quick["results"])
+
+
+def test_verdict_only_decides_the_slow_test_quickly(tmp_path):
+    (tmp_path / "slow.litmus").write_text(slow_litmus())
+    start = time.monotonic()
+    r = check(str(tmp_path), "--verdict-only", "--timeout", "10", "--no-cache")
+    assert r.exit_code == 0, r.output
+    assert time.monotonic() - start < 10

@@ -40,10 +40,24 @@ def test_json_lines_schema():
     assert r.exit_code == 0
     rec = json.loads(r.output.strip())
     assert set(rec) == {"file", "name", "model", "verdict", "positive", "negative",
-                        "states", "flags", "condition", "seconds"}
+                        "states", "flags", "condition", "seconds", "exhaustive"}
     assert rec["model"] == "lkmm" and rec["verdict"] == "Never"
     assert {"1:r0": 1, "1:r1": 0} not in rec["states"]
     assert all(isinstance(v, int) for s in rec["states"] for v in s.values())
+    assert rec["exhaustive"] is True
+
+
+def test_verdict_only_prints_the_observation_and_its_witnesses():
+    r = run("--verdict-only", str(LITMUS / "SB+once+once.litmus"))
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == "Test SB+once+once Allowed"
+    assert lines[1] == "Witnesses found 2 (states not enumerated)"
+    assert "0:r0=0; 1:r0=0;" in lines[2:4]  # the one satisfying the condition
+    assert not any(l.startswith(("Positive", "States")) for l in lines)
+    assert "Observation SB+once+once Sometimes" in lines
+    table = run("--verdict-only", "--model", "lkmm,sc", str(LITMUS / "SB+once+once.litmus")).output
+    assert "≥1" in table and "Never" in table  # SC forbids it: no positive witness
 
 
 def test_bad_input_is_reported_and_others_still_judged(tmp_path):

@@ -122,6 +122,18 @@ class Evaluator:
             raise _located(e, self.program.nodes[k].pos) from None
         return CheckResult(violations, frozenset(flags))
 
+    def flags_ruled_out(self, ex: Execution) -> frozenset[str]:
+        """Flags no execution with ex's static part raises, whatever rf and
+        co are (every check of that name is decided statically, not raised)."""
+        possible: set[str] = set()
+        named: set[str] = set()
+        for entry in self._state(ex).plan:
+            if entry.spec.flag:
+                named.add(entry.spec.name)
+                if entry.fixed is not False:
+                    possible.add(entry.spec.name)
+        return frozenset(named - possible)
+
     def explain(self, ex: Execution, violation: Violation) -> Explanation:
         """Edges and rf/co facts showing why `violation` holds on ex."""
         from .explain import explain_check

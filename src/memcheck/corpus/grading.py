@@ -49,7 +49,8 @@ class CaseResult:
             "expected": str(self.expected) if self.expected else None,
             "expected_from": self.expected.origin if self.expected else None,
             "got": self.got if j.verdict else None, "verdict": j.verdict, "flags": list(j.flags),
-            "positive": j.positive, "negative": j.negative, "message": self.message,
+            "positive": j.positive, "negative": j.negative, "exhaustive": j.exhaustive,
+            "message": self.message,
             "seconds": round(j.seconds, 4), "cached": self.cached,
         }
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,12 +47,24 @@ def read_herd_tsv(path: Path) -> dict[str, HerdRecord]:
     return out
 
 
+SYMBOL = re.compile(r"S\d+")  # a value no write fixes (out of thin air)
+
+
+def canonical_state(binds: list[tuple[str, str]]) -> str:
+    """Bindings sorted by location; symbols renamed S0, S1, ... in order of
+    appearance, since herd7 and memcheck number their unknowns differently."""
+    names: dict[str, str] = {}
+    out = []
+    for k, val in sorted(binds):
+        if SYMBOL.fullmatch(val):
+            val = names.setdefault(val, f"S{len(names)}")
+        out.append(f"{k}={val}")
+    return " ".join(out)
+
+
 def canonical_states(v: Verdict) -> str:
     """Our states in the tsv's canonical spelling: bindings and states sorted."""
-    states = []
-    for s in v.states:
-        states.append(" ".join(sorted(f"{k}={val}" for k, val in s)))
-    return " | ".join(sorted(states))
+    return " | ".join(sorted(canonical_state([(k, str(val)) for k, val in s]) for s in v.states))
 
 
 def canonical_herd_states(states: str) -> str:
@@ -63,6 +76,6 @@ def canonical_herd_states(states: str) -> str:
             k, _, val = b.partition("=")
             if k.startswith("[") and k.endswith("]"):
                 k = k[1:-1]
-            binds.append(f"{k}={val}")
-        out.append(" ".join(sorted(binds)))
+            binds.append((k, val))
+        out.append(canonical_state(binds))
     return " | ".join(sorted(out))

@@ -143,7 +143,7 @@ def _row(r: CaseResult, pictures: Optional[Pictures]) -> str:
     else:
         picture = '<span class="dim">—</span>'
     seconds = f"{j.seconds:.3f} s" + (' <span class="dim">(cache)</span>' if r.cached else "")
-    counts = f"{j.positive} / {j.negative}" if j.verdict else "—"
+    counts = f"{j.positive} / {j.negative}" if j.verdict and j.exhaustive else "—"
     bad = ' class="bad"' if r.status.bad else ""
     return (f'<tr{bad} data-status="{e(r.status.value)}" data-file="{e(r.file)}" data-model="{e(r.model)}">'
             f'<td><span class="st {css_class(r.status)}">{e(r.status.value)}</span></td>'

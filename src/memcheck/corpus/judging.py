@@ -30,6 +30,7 @@ class Task:
     timeout: Optional[float] = None
     picture: bool = False  # also draw the witness graph as SVG (`check --html`), within its own `timeout`
     known: Optional["Judged"] = None  # a cached result: draw its picture only, do not judge again
+    verdict_only: bool = False  # decide the verdict and flags without enumerating executions
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Judged:
     flags: tuple[str, ...] = ()
     positive: int = 0
     negative: int = 0
+    exhaustive: bool = True  # False: judged verdict-only, counts say only whether one exists
     seconds: float = 0.0
     timeout: bool = False
     error: str = ""  # bad input: the message (position below)
@@ -109,11 +111,11 @@ def judge_task(checker: Checker, task: Task) -> Judged:
         model = checker.asm_model(test, task.model) if isinstance(test, AsmTest) else task.model
         info["judged_model"] = model
         checker.evaluator(model)  # compile outside the time limit
-        judgement = checker.judge(test, task.model, task.timeout)
+        judgement = checker.judge(test, task.model, task.timeout, task.verdict_only)
         v = judgement.verdict
         info["judged_model"] = v.model
         judged = Judged(**info, verdict=v.observation, flags=tuple(v.flags), positive=v.positive,
-                        negative=v.negative, seconds=time.monotonic() - start)
+                        negative=v.negative, exhaustive=v.exhaustive, seconds=time.monotonic() - start)
         if task.picture:
             return drawn(judged, lambda: _svg(checker, test, judgement.program, judged, task.timeout))
         return judged

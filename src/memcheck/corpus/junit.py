@@ -28,7 +28,8 @@ def junit_case(r: CaseResult) -> TestCase:
     elif r.status in (Status.NO_EXPECTATION, Status.UNCHECKED):
         case.result = [Skipped(f"{r.status.value}: {r.message}")]
     if j.verdict:
-        case.system_out = (f"{j.name}: {j.verdict} (positive {j.positive}, negative {j.negative}), "
+        counts = f"positive {j.positive}, negative {j.negative}" if j.exhaustive else "verdict only"
+        case.system_out = (f"{j.name}: {j.verdict} ({counts}), "
                            f"flags {','.join(j.flags) or '-'}, model {j.judged_model or r.model}"
                            + (", from cache" if r.cached else ""))
     return case

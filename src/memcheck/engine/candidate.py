@@ -23,6 +23,7 @@ class Candidate:
     values: dict[int, int]  # every existing event with a value
     rf: dict[int, int]  # read -> write
     co: dict[int, list[int]]  # address -> writes in coherence order
+    undetermined: frozenset[int] = frozenset()  # reads with an out-of-thin-air value
 
     def path_key(self, program: Program) -> tuple:
         """Equal keys: the same branch decisions (hence the same events and
@@ -94,7 +95,8 @@ def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
             co.setdefault(addrs[e.eid], []).append(e.eid)
     for a, ws in co.items():
         ws.sort(key=lambda w: positions.get(w, 0))
-    return Candidate(branches, exists, reads, addrs, values, rf, co)
+    undetermined = frozenset(r for r in enc.determined if exists[r] and vals.get(f"d{r}") is False)
+    return Candidate(branches, exists, reads, addrs, values, rf, co, undetermined)
 
 
 @dataclass

@@ -9,18 +9,21 @@ import z3
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
+from ..lower.program import VConst
 from .encode import WIDTH, Encoding, final_memory
 
 
-def location_term(enc: Encoding, test: A.Test, loc: A.Loc) -> z3.BitVecRef:
+def location_term(enc: Encoding, test: A.Test, loc: A.Loc, of=None) -> z3.ExprRef:
+    """The final value of a register or variable (with `of`, `of(value)`)."""
+    of = of or enc.term
     prog = enc.program
     if isinstance(loc, A.RegLoc):
         v = prog.registers.get(loc.thread, {}).get(loc.reg)
-        return enc.term(v) if v is not None else z3.BitVecVal(0, WIDTH, enc.ctx)
+        return of(v if v is not None else VConst(0))
     addr = prog.locations.get(loc.name)
     if addr is None:
         raise MemcheckError(f"undeclared shared variable '{loc.name}'", test.source, loc.pos.line, loc.pos.col)
-    return final_memory(enc, addr)
+    return final_memory(enc, addr, of)
 
 
 def prop_term(enc: Encoding, test: A.Test, p: A.Prop) -> z3.BoolRef:
@@ -39,7 +42,10 @@ def prop_term(enc: Encoding, test: A.Test, p: A.Prop) -> z3.BoolRef:
             right = z3.BitVecVal(addr, WIDTH, enc.ctx)
         else:
             right = location_term(enc, test, p.value)
-        return (left == right) if p.op == "=" else (left != right)
+            return (left == right) if p.op == "=" else (left != right)
+        # an out-of-thin-air value (engine/grounded.py) equals no constant
+        determined = location_term(enc, test, p.loc, enc.determined_value)
+        return z3.And(determined, left == right) if p.op == "=" else z3.Or(z3.Not(determined), left != right)
     if isinstance(p, A.PAnd):
         return z3.And([prop_term(enc, test, q) for q in p.items])
     if isinstance(p, A.POr):

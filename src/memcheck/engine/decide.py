@@ -4,7 +4,8 @@ herd7's Observation is Never, Always or Sometimes according to whether some
 allowed execution satisfies the condition's proposition and whether some
 allowed execution falsifies it.  Each is one search over candidates
 restricted (by an assumption literal) to one side; refutations learned on
-one side hold for the other, since they depend only on the model.  The cost
+one side hold for the other, since they depend only on the model.  Each
+flag is one more question: an allowed execution raising it.  The cost
 follows the number of refutations, not the number of executions, which on
 wide tests is exponentially smaller; final states and witness counts are
 not enumerated (the witnesses found are reported).
@@ -34,6 +35,32 @@ def first_allowed(refinement: Refinement, side: z3.BoolRef,
     return None
 
 
+def flag_witness(refinement: Refinement, flag: str, deadline: Optional[float]) -> Optional[Allowed]:
+    """An allowed execution raising `flag`.  Allowed executions without it
+    are set aside for this question only: a whole path at once where the
+    model rules the flag out statically on it, else one by one."""
+    seeking = z3.Bool(f"seek {flag}", refinement.enc.ctx)
+    for checked in refinement.candidates(deadline, assumptions=(seeking,)):
+        if checked.result.violations:
+            continue
+        if flag in checked.result.flags:
+            return Allowed(checked.candidate, checked.result.flags)
+        ruled_out = flag in refinement.evaluator.flags_ruled_out(checked.execution)
+        refinement.block(checked, under=seeking, whole_path=ruled_out)
+    return None
+
+
+def single_path(refinement: Refinement) -> bool:
+    """Every candidate runs the same events at the same addresses."""
+    enc = refinement.enc
+    return not enc.program.branches and all(a is not None for a in enc.const_addr.values())
+
+
+def model_flags(evaluator: Evaluator) -> list[str]:
+    """The names of the model's flags, in model order."""
+    return list(dict.fromkeys(c.name for c in evaluator.checks if c.flag))
+
+
 def decide_program(test: A.Test, program: Program, evaluator: Evaluator, model: str,
                    condition_text: str, deadline: Optional[float] = None,
                    ctx: Optional[z3.Context] = None) -> Judgement:
@@ -47,11 +74,19 @@ def decide_program(test: A.Test, program: Program, evaluator: Evaluator, model: 
     positive = first_allowed(refinement, holds, deadline)
     negative = first_allowed(refinement, z3.Not(holds), deadline)
     found = [a for a in (positive, negative) if a is not None]
+    # with one path only, what the model rules out on a witness's path it rules out everywhere
+    ruled_out = (evaluator.flags_ruled_out(refinement.check(found[0].candidate).execution)
+                 if found and single_path(refinement) else frozenset())
+    for flag in model_flags(evaluator):
+        if flag not in ruled_out and not any(flag in a.flags for a in found):
+            witness = flag_witness(refinement, flag, deadline)
+            if witness is not None:
+                found.append(witness)
     locs = observed_locations(test)
     verdict = Verdict(
         name=test.name, model=model, quantifier=test.condition.quantifier,
         condition=condition_text,
-        states=[FinalState(test, program, a.candidate).state(locs) for a in found],
+        states=list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in found)),
         positive=int(positive is not None), negative=int(negative is not None),
         flags=sorted(set().union(*(a.flags for a in found))),
         seconds=time.monotonic() - start, file=test.source,

@@ -15,6 +15,7 @@ import z3
 
 from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
                              VOp, VRead)
+from .grounded import determined_term, encode_grounding, value_reads
 
 WIDTH = 64  # machine word: C arithmetic wraps at 64 bits
 
@@ -36,6 +37,8 @@ class Encoding:
     addr_term: dict[int, z3.BitVecRef] = field(default_factory=dict)
     const_addr: dict[int, Optional[int]] = field(default_factory=dict)
     constraints: list[z3.BoolRef] = field(default_factory=list)
+    # reads on a value cycle -> "its value is determined" (engine/grounded.py)
+    determined: dict[int, z3.BoolRef] = field(default_factory=dict)
     _negations: dict[tuple, z3.BoolRef] = field(default_factory=dict)
 
     # ------------------------------------------------------------- values
@@ -52,6 +55,10 @@ class Encoding:
         assert isinstance(v, VOp)
         args = [self.term(a) for a in v.args]
         return apply_op(v.op, args, self.ctx)
+
+    def determined_value(self, v: Value) -> z3.BoolRef:
+        """`v` is fixed by the program's constants (not out of thin air)."""
+        return determined_term(self.determined, value_reads(self.program, v), self.ctx)
 
     def truth(self, v: Value) -> z3.BoolRef:
         return self.term(v) != z3.BitVecVal(0, WIDTH, self.ctx)
@@ -201,6 +208,10 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         else:
             cs.append(z3.Not(g))
 
+    enc.determined, grounding = encode_grounding(program, ctx, enc.rf, enc.rf_of_read,
+                                                     lambda eid: enc.guard(events[eid].guard))
+    cs += grounding
+
     for w in writes:
         if not w.is_init:
             p = z3.Int(f"p{w.eid}", ctx)
@@ -220,14 +231,16 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     return enc
 
 
-def final_memory(enc: Encoding, address: int) -> z3.BitVecRef:
-    """The value of the co-last write to `address`, as a term."""
+def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:
+    """The value of the co-last write to `address`, as a term; with `of`, the
+    term `of(value)` instead (e.g. whether that value is determined)."""
+    of = of or enc.term
     writes = [e for e in enc.program.events if e.kind == "W" and
               (enc.const_addr.get(e.eid) in (None, address))]
     here = {w.eid: z3.And(enc.guard(w.guard),
                           enc.addr_term[w.eid] == z3.BitVecVal(address, WIDTH, enc.ctx))
             for w in writes}
-    result = z3.BitVecVal(0, WIDTH, enc.ctx)
+    result = of(VConst(0))
     # the co-last write is the one no other write here comes after
     for w in writes:
         later = []
@@ -239,5 +252,5 @@ def final_memory(enc: Encoding, address: int) -> z3.BitVecRef:
             elif not o.is_init:
                 later.append(z3.And(here[o.eid], enc.position[o.eid] > enc.position[w.eid]))
         last = z3.And(here[w.eid], z3.Not(z3.Or(later))) if later else here[w.eid]
-        result = z3.If(last, enc.term(w.value), result)
+        result = z3.If(last, of(w.value), result)
     return result

@@ -136,9 +136,14 @@ class Refinement:
                 self.solver.add(self.enc.refutation(facts))
             yield checked
 
-    def block(self, checked: Checked) -> None:
-        """Never propose this execution again."""
-        self.solver.add(self.enc.refutation(execution_facts(self.enc, checked.candidate)))
+    def block(self, checked: Checked, under: Optional[z3.BoolRef] = None,
+              whole_path: bool = False) -> None:
+        """Never propose this execution again (with `whole_path`, any
+        execution of its path); with `under`, only while that literal is
+        assumed."""
+        facts = (path_facts if whole_path else execution_facts)(self.enc, checked.candidate)
+        clause = self.enc.refutation(facts)
+        self.solver.add(clause if under is None else z3.Implies(under, clause))
 
 
 def enumerate_allowed(program: Program, evaluator: Evaluator,

@@ -7,7 +7,9 @@ from typing import Optional, Union
 from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..lower.program import Program
+from ..lower.program import Value
 from .candidate import Candidate
+from .grounded import thin_air_origin, value_reads
 from .values import evaluate
 
 # A final state: (key, value) pairs; key 'N:reg' or a variable name; value an
@@ -91,31 +93,45 @@ class FinalState:
 
     def __init__(self, test: A.Test, program: Program, c: Candidate):
         self.test, self.program, self.c = test, program, c
-        self._memory: dict[int, int] = {}
-        for addr, ws in c.co.items():
-            self._memory[addr] = c.values[ws[-1]]
+        self._last_write: dict[int, int] = {addr: ws[-1] for addr, ws in c.co.items()}
 
-    def value(self, loc: A.Loc) -> int:
+    def expression(self, loc: A.Loc) -> Optional[Value]:
+        """The program value a location ends with; None for 0 (a register
+        never written, a variable never stored to)."""
         if isinstance(loc, A.RegLoc):
             regs = self.program.registers.get(loc.thread)
             if regs is None:
                 raise MemcheckError(f"no thread P{loc.thread}", self.test.source, loc.pos.line, loc.pos.col)
-            v = regs.get(loc.reg)
-            if v is None:
-                return 0  # herd7: a register never written holds 0
-            return evaluate(v, self.c.reads, self.c.branches)
+            return regs.get(loc.reg)
         addr = self.program.locations.get(loc.name)
         if addr is None:
             raise MemcheckError(f"undeclared shared variable '{loc.name}'", self.test.source,
                                 loc.pos.line, loc.pos.col)
-        return self._memory.get(addr, 0)
+        w = self._last_write.get(addr)
+        return None if w is None else self.program.events[w].value
 
-    def shown(self, v: int) -> StateValue:
+    def value(self, loc: A.Loc) -> int:
+        v = self.expression(loc)
+        return 0 if v is None else evaluate(v, self.c.reads, self.c.branches)
+
+    def undetermined(self, loc: A.Loc) -> frozenset[int]:
+        """The out-of-thin-air reads the location's final value is built from."""
+        if not self.c.undetermined:
+            return frozenset()
+        return value_reads(self.program, self.expression(loc)) & self.c.undetermined
+
+    def shown(self, loc: A.Loc) -> StateValue:
+        """The value as herd7 prints it: a variable's name for its address,
+        a symbol S<n> for an out-of-thin-air value."""
+        thin_air = self.undetermined(loc)
+        if thin_air:
+            return f"S{thin_air_origin(self.program, self.c.rf, self.c.undetermined, thin_air)}"
+        v = self.value(loc)
         name = self.program.address_name(v)
         return name if name is not None else v
 
     def state(self, locs: list[A.Loc]) -> State:
-        return tuple((loc_key(l), self.shown(self.value(l))) for l in locs)
+        return tuple((loc_key(l), self.shown(l)) for l in locs)
 
     def holds(self, p: A.Prop) -> bool:
         if isinstance(p, A.PConst):
@@ -132,7 +148,10 @@ class FinalState:
                 right = addr
             else:
                 right = self.value(p.value)
-            return (left == right) if p.op == "=" else (left != right)
+                return (left == right) if p.op == "=" else (left != right)
+            # an out-of-thin-air value equals no constant (engine/grounded.py)
+            determined = not self.undetermined(p.loc)
+            return (determined and left == right) if p.op == "=" else (not determined or left != right)
         if isinstance(p, A.PAnd):
             return all(self.holds(q) for q in p.items)
         if isinstance(p, A.POr):

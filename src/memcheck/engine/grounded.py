@@ -1,0 +1,141 @@
+"""Out-of-thin-air values: which values the program's constants determine.
+
+When reads take their values from writes whose values come from reads that
+(through rf) depend on themselves, nothing fixes the value: any number is a
+solution.  herd7 keeps such a value symbolic: it equals no constant, so a
+condition `x=42` does not hold of it and `~x=0` does.  The solver would
+otherwise pick any value, 42 included, when asked for an execution reaching
+the condition.
+
+A read is determined when the write it reads from is, a write when every
+read its value depends on is: the least solution of these equations.  Only
+reads on a cycle of possible value flow (write value <- read, read <- write
+it may read from) can be undetermined; for them the encoding gets a Boolean
+`d<eid>` and a rank that must decrease along the justification, which rules
+out a cycle justifying itself.  Programs without such cycles (most tests)
+get no variables at all.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+import z3
+
+from ..lower.program import Program, Value, VBranch, VConst, VOp, VRead
+
+
+def value_reads(program: Program, v: Optional[Value]) -> frozenset[int]:
+    """The reads a value depends on, through branch conditions too."""
+    out: set[int] = set()
+    stack = [v]
+    seen_branches: set[int] = set()
+    while stack:
+        x = stack.pop()
+        if x is None or isinstance(x, VConst):
+            continue
+        if isinstance(x, VRead):
+            out.add(x.eid)
+        elif isinstance(x, VOp):
+            stack.extend(x.args)
+        elif isinstance(x, VBranch) and x.index not in seen_branches:
+            seen_branches.add(x.index)
+            stack.append(program.branches[x.index].cond)
+    return frozenset(out)
+
+
+def cyclic_reads(program: Program, rf_of_read: dict[int, list[int]]) -> set[int]:
+    """Reads on a cycle of possible value flow (read -> write it may read
+    from -> reads that write's value depends on)."""
+    feeds = {r: set().union(*(value_reads(program, program.events[w].value) for w in ws))
+             for r, ws in rf_of_read.items()}
+    # strongly connected components (iterative Tarjan) of read -> reads it is fed by
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    out: set[int] = set()
+    counter = 0
+    for root in feeds:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(feeds.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, it = work[-1]
+            advanced = False
+            for nxt in it:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(feeds.get(nxt, ())))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    x = stack.pop()
+                    on_stack.discard(x)
+                    component.append(x)
+                    if x == node:
+                        break
+                if len(component) > 1 or node in feeds.get(node, ()):
+                    out.update(component)
+    return out
+
+
+def encode_grounding(program: Program, ctx: z3.Context, rf: dict[tuple[int, int], z3.BoolRef],
+                     rf_of_read: dict[int, list[int]], runs: Callable[[int], z3.BoolRef]
+                     ) -> tuple[dict[int, z3.BoolRef], list[z3.BoolRef]]:
+    """`d<eid>` for each read on a value cycle (true iff its value is
+    determined; a read that does not run counts as determined), with the
+    constraints defining them.  `runs(eid)`: the event's guard."""
+    cyclic = cyclic_reads(program, rf_of_read)
+    determined = {r: z3.Bool(f"d{r}", ctx) for r in sorted(cyclic)}
+    rank = {r: z3.Int(f"k{r}", ctx) for r in determined}
+    constraints: list[z3.BoolRef] = []
+    for r in determined:
+        justified = []
+        for w in rf_of_read[r]:
+            sources = sorted(value_reads(program, program.events[w].value) & cyclic)
+            justified.append(z3.And([rf[(w, r)]] + [determined[s] for s in sources]))
+            # a determined value's justification is well founded: ranks decrease along it
+            if sources:
+                constraints.append(z3.Implies(z3.And(rf[(w, r)], determined[r]),
+                                              z3.And([rank[r] > rank[s] for s in sources])))
+        constraints.append(determined[r] == z3.Or([z3.Not(runs(r))] + justified))
+    return determined, constraints
+
+
+def thin_air_origin(program: Program, rf: dict[int, int], undetermined: frozenset[int],
+                    reads: frozenset[int]) -> int:
+    """A name for the unknown an out-of-thin-air value is: the least read of
+    the value cycle `reads` come from (so values of one cycle share it)."""
+    seen = set(reads & undetermined)
+    todo = list(seen)
+    while todo:
+        w = rf.get(todo.pop())
+        if w is None:
+            continue
+        for s in value_reads(program, program.events[w].value) & undetermined:
+            if s not in seen:
+                seen.add(s)
+                todo.append(s)
+    return min(seen)
+
+
+def determined_term(determined: dict[int, z3.BoolRef], reads: Iterable[int], ctx: z3.Context) -> z3.BoolRef:
+    """The value built from `reads` is determined."""
+    ds = [determined[r] for r in reads if r in determined]
+    return z3.And(ds) if ds else z3.BoolVal(True, ctx)

@@ -1,0 +1,77 @@
+"""Verdict-only judging (`run --verdict-only`) decides what enumeration does."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from memcheck.checker import parse_test_text
+from memcheck.report.herd_text import format_verdict
+from strategies import conditions, shapes
+
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow], database=None)
+
+MP_WMB_RMB = """C MP+wmb+rmb
+{}
+P0(int *x, int *y)
+{
+	WRITE_ONCE(*x, 1);
+	smp_wmb();
+	WRITE_ONCE(*y, 1);
+}
+P1(int *x, int *y)
+{
+	int r0 = READ_ONCE(*y);
+	smp_rmb();
+	int r1 = READ_ONCE(*x);
+}
+exists (1:r0=1 /\\ 1:r1=0)
+"""
+
+
+def both(checker, text: str, model: str = "lkmm"):
+    test = parse_test_text(text.encode(), "<test>")
+    return (checker.judge(test, model).verdict,
+            checker.judge(test, model, verdict_only=True).verdict)
+
+
+@SETTINGS
+@given(shapes().flatmap(lambda s: st.tuples(st.just(s), conditions(s))),
+       st.sampled_from(("lkmm", "sc", "x86", "arm64", "power")))
+def test_verdict_only_agrees_with_enumeration(checker, shape_condition, model):
+    shape, condition = shape_condition
+    full, quick = both(checker, shape.text(condition=condition), model)
+    assert quick.observation == full.observation
+    assert quick.ok == full.ok
+    assert (quick.positive > 0) == (full.positive > 0)
+    assert (quick.negative > 0) == (full.negative > 0)
+    assert quick.flags == full.flags
+    assert not quick.exhaustive and full.exhaustive
+    # the witnesses it reports are executions enumeration finds
+    assert set(quick.states) <= set(full.states)
+
+
+def test_verdict_only_text_names_witnesses_not_counts(checker):
+    full, quick = both(checker, MP_WMB_RMB)
+    assert full.observation == quick.observation == "Never"
+    text = format_verdict(quick)
+    assert "Witnesses found 1 (states not enumerated)" in text
+    assert "Positive:" not in text
+    assert text.splitlines()[-2] == "Observation MP+wmb+rmb Never"
+    assert quick.candidates <= full.candidates
+
+
+def test_verdict_only_on_a_wide_chain_needs_few_candidates(checker):
+    """Eight readers of two writes: 4^8 executions to enumerate, a handful
+    of candidates to decide (the count grows with refutations, not executions)."""
+    readers = []
+    for i in range(8):
+        a, b = ("x", "y") if i % 2 == 0 else ("y", "x")
+        readers.append(f"P{i + 2}(int *x, int *y)\n{{\n\tint r0 = READ_ONCE(*{a});\n\tsmp_mb();\n"
+                       f"\tint r1 = READ_ONCE(*{b});\n}}")
+    cond = " /\\ ".join(f"{i + 2}:r0=1 /\\ {i + 2}:r1=0" for i in range(8))
+    text = ("C IRIW8\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nP1(int *y)\n{\n\tWRITE_ONCE(*y, 1);\n}\n"
+            + "\n".join(readers) + f"\nexists ({cond})\n")
+    v = checker.judge(parse_test_text(text.encode(), "<iriw8>"), "lkmm", verdict_only=True).verdict
+    assert v.observation == "Never"
+    assert v.candidates < 50
