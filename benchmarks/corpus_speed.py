@@ -3,10 +3,14 @@
 
 Judges the tests of a shared corpus folder (all, or a seeded sample) and
 prints total time, the ratio to herd7's recorded time, the tests herd7 needs
-more than 10 s for, and the peak memory of the worker processes.
+more than 10 s for, and the peak memory of the worker processes.  `--hard`
+judges only the tests herd7 needs more than 10 s for or did not finish
+(TIMEOUT rows, checked against the test's own Result: line);
+`--verdict-only` decides verdicts without enumerating executions.
 
     python benchmarks/corpus_speed.py ../shared/corpus/lkmm -j 2
     python benchmarks/corpus_speed.py ../shared/corpus/lkmm --sample 300 --seed 1
+    python benchmarks/corpus_speed.py ../shared/corpus/lkmm --hard --verdict-only
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from pathlib import Path
 from memcheck.corpus.conformance import compare_corpus
 from memcheck.corpus.herd_tsv import read_herd_tsv
 
+HARD_SECONDS = 10.0
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,32 +35,59 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=0, help="judge a seeded sample of this size")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--folder", action="append", default=[])
+    ap.add_argument("--hard", action="store_true",
+                    help=f"only tests herd7 needs more than {HARD_SECONDS:g} s for or did not finish")
+    ap.add_argument("--verdict-only", action="store_true", help="decide verdicts without enumerating")
     args = ap.parse_args()
 
     rows = [r for r in read_herd_tsv(args.corpus / "herd7.tsv").values()
-            if r.judged and (not args.folder or r.file.split("/")[0] in args.folder)]
+            if (not args.folder or r.file.split("/")[0] in args.folder)]
+    if args.hard:
+        rows = [r for r in rows if r.verdict == "TIMEOUT" or (r.judged and r.seconds > HARD_SECONDS)]
+    else:
+        rows = [r for r in rows if r.judged]
     if args.sample:
         rows = random.Random(args.seed).sample(sorted(rows, key=lambda r: r.file), min(args.sample, len(rows)))
     start = time.monotonic()
-    results = compare_corpus(args.corpus, rows, "lkmm", args.jobs, args.timeout)
+    results = compare_corpus(args.corpus, rows, "lkmm", args.jobs, args.timeout,
+                             verdict_only=args.verdict_only)
     wall = time.monotonic() - start
-    ours = sum(c.seconds for c in results)
-    herd = sum(c.herd.seconds for c in results)
-    print(f"tests {len(results)}  -j {args.jobs}")
-    print(f"memcheck: wall {wall:.1f} s, sum of per-test times {ours:.1f} s")
-    print(f"herd7 (recorded, one at a time): {herd:.1f} s")
-    print(f"ratio memcheck/herd7 (sum per test): {ours / herd:.2f}" if herd else "no herd7 times")
-    slow = [c for c in results if c.herd.seconds > 10]
-    if slow:
-        print(f"herd7 > 10 s: {len(slow)} tests; herd7 {sum(c.herd.seconds for c in slow):.1f} s, "
-              f"memcheck {sum(c.seconds for c in slow):.1f} s, slowest {max(c.seconds for c in slow):.1f} s")
-        for c in sorted(slow, key=lambda c: -c.seconds)[:10]:
-            print(f"  {c.file}: memcheck {c.seconds:.1f} s, herd7 {c.herd.seconds:.1f} s")
-    worst = max(results, key=lambda c: c.seconds / max(c.herd.seconds, 0.05))
-    print(f"worst ratio: {worst.file} memcheck {worst.seconds:.2f} s, herd7 {worst.herd.seconds:.2f} s")
+    mode = "verdict only" if args.verdict_only else "full enumeration"
+    judged = [c for c in results if c.herd.judged]
+    unjudged = [c for c in results if not c.herd.judged]
+    print(f"tests {len(results)}  -j {args.jobs}  {mode}")
+    print(f"memcheck: wall {wall:.1f} s, sum of per-test times {sum(c.seconds for c in results):.1f} s, "
+          f"slowest {max((c.seconds for c in results), default=0):.2f} s")
+    if judged:
+        ours = sum(c.seconds for c in judged)
+        herd = sum(c.herd.seconds for c in judged)
+        agree = sum(c.verdict_equal for c in judged)
+        print(f"herd7 judged {len(judged)}: herd7's verdict on {agree}; memcheck {ours:.1f} s, "
+              f"herd7 (recorded, one at a time) {herd:.1f} s, ratio {ours / herd:.2f}" if herd else "")
+        slow = [c for c in judged if c.herd.seconds > HARD_SECONDS]
+        if slow:
+            print(f"herd7 > {HARD_SECONDS:g} s: {len(slow)} tests; herd7 {sum(c.herd.seconds for c in slow):.1f} s, "
+                  f"memcheck {sum(c.seconds for c in slow):.1f} s, slowest {max(c.seconds for c in slow):.2f} s")
+            for c in sorted(slow, key=lambda c: -c.seconds)[:10]:
+                print(f"  {c.file}: memcheck {c.seconds:.2f} s {c.verdict}, herd7 {c.herd.seconds:.1f} s {c.herd.verdict}")
+        worst = max(judged, key=lambda c: c.seconds / max(c.herd.seconds, 0.05))
+        print(f"worst ratio: {worst.file} memcheck {worst.seconds:.2f} s, herd7 {worst.herd.seconds:.2f} s")
+    if unjudged:
+        done = [c for c in unjudged if c.verdict is not None]
+        with_line = [c for c in done if c.herd.result_comment]
+        agree = sum(c.verdict == c.herd.result_comment for c in with_line)
+        print(f"herd7 did not finish {len(unjudged)}: memcheck judged {len(done)} "
+              f"(slowest {max((c.seconds for c in unjudged), default=0):.2f} s, timeouts "
+              f"{sum(c.timeout for c in unjudged)}); the test's Result: line agrees on {agree} of {len(with_line)}")
+        for c in with_line:
+            if c.verdict != c.herd.result_comment:
+                print(f"  {c.file}: memcheck {c.verdict}, Result: {c.herd.result_comment}")
+    errors = [c for c in results if c.error]
+    for c in errors:
+        print(f"  ERROR {c.file}: {c.error}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory of a worker: {peak:.0f} MiB")
-    return 0
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

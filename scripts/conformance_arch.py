@@ -16,92 +16,18 @@ negated condition; ours are compared the same way.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import sys
 import time
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
-from memcheck.corpus.herd_tsv import HerdRecord, canonical_herd_states, canonical_states, read_herd_tsv
+from memcheck.corpus.conformance import Comparison, compare_corpus
+from memcheck.corpus.herd_tsv import read_herd_tsv
 
 # architecture folder -> the model judging it
 ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power"}
 
 
-@dataclass
-class Row:
-    """memcheck against herd7 on one test."""
-    arch: str
-    file: str
-    herd: HerdRecord
-    verdict: Optional[str] = None  # ours; None on error or timeout
-    states: str = ""
-    witnesses: tuple[int, int] = (0, 0)  # as herd7's Positive/Negative line
-    error: str = ""
-    timeout: bool = False
-    seconds: float = 0.0
-
-    @property
-    def verdict_equal(self) -> bool:
-        return self.verdict == self.herd.verdict
-
-    @property
-    def states_equal(self) -> bool:
-        return self.verdict is not None and self.states == canonical_herd_states(self.herd.states)
-
-    @property
-    def counts_equal(self) -> bool:
-        return self.verdict is not None and self.witnesses == (self.herd.positive, self.herd.negative)
-
-    def state_diff(self) -> tuple[list[str], list[str]]:
-        """States only memcheck allows, and states only herd7 allows."""
-        ours = set(self.states.split(" | ")) if self.states else set()
-        herd = canonical_herd_states(self.herd.states)
-        theirs = set(herd.split(" | ")) if herd else set()
-        return sorted(ours - theirs), sorted(theirs - ours)
-
-
-@lru_cache(maxsize=1)
-def _checker():
-    """One Checker per worker process: models compile once."""
-    from memcheck.checker import Checker
-    return Checker()
-
-
-def judge_row(task: tuple[str, str, HerdRecord, str, float]) -> Row:
-    """Judge one test and compare it with its herd7 row."""
-    from memcheck.checker import read_test
-    from memcheck.engine.enumerate import Timeout
-    from memcheck.errors import MemcheckError
-    root, arch, herd, model, timeout = task
-    row = Row(arch, herd.file, herd)
-    start = time.monotonic()
-    try:
-        v = _checker().judge(read_test(Path(root) / arch / herd.file), model, timeout).verdict
-        row.verdict = v.observation
-        row.states = canonical_states(v)
-        row.witnesses = (v.negative, v.positive) if v.quantifier == "~exists" else (v.positive, v.negative)
-    except Timeout:
-        row.timeout = True
-    except MemcheckError as e:
-        row.error = str(e)
-    except Exception as e:  # a crash is a finding, reported with the test
-        row.error = f"internal error: {type(e).__name__}: {e}"
-    row.seconds = time.monotonic() - start
-    return row
-
-
-def run(tasks: list, jobs: int) -> list[Row]:
-    """Judge all tasks, in parallel when jobs > 1."""
-    if jobs <= 1:
-        return [judge_row(t) for t in tasks]
-    with mp.get_context("fork").Pool(jobs, maxtasksperchild=200) as pool:
-        return list(pool.imap(judge_row, tasks, chunksize=4))
-
-
-def report(results: dict[str, list[Row]], model: str, wall: float, jobs: int) -> None:
+def report(results: dict[str, list[Comparison]], model: str, wall: float, jobs: int) -> None:
     """The agreement table, then every mismatch."""
     print(f"{'arch':8} {'model':6} {'tests':>6} {'verdict%':>9} {'states%':>8} {'counts%':>8}"
           f" {'errors':>6} {'timeouts':>8} {'ours s':>8} {'max s':>6}")
@@ -151,17 +77,16 @@ def main() -> int:
     args = ap.parse_args()
 
     start = time.monotonic()
-    results: dict[str, list[Row]] = {}
+    results: dict[str, list[Comparison]] = {}
     for arch, model in ARCH_MODELS.items():
         folder = args.corpus / arch
         if (args.arch and arch not in args.arch) or not (folder / "herd7.tsv").exists():
             continue
-        tasks = [(str(args.corpus), arch, r, args.model or model, args.timeout)
-                 for r in read_herd_tsv(folder / "herd7.tsv").values()
-                 if r.judged and args.match in r.file]
+        rows = [r for r in read_herd_tsv(folder / "herd7.tsv").values() if r.judged and args.match in r.file]
         t0 = time.monotonic()
-        results[arch] = run(tasks, args.jobs)
-        print(f"  {arch}: {len(tasks)} tests in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+        results[arch] = compare_corpus(folder, rows, args.model or model, args.jobs, args.timeout,
+                                       witnesses_line=True)
+        print(f"  {arch}: {len(rows)} tests in {time.monotonic() - t0:.1f} s", file=sys.stderr)
     report(results, args.model, time.monotonic() - start, args.jobs)
     if args.tsv:
         with open(args.tsv, "w") as f:

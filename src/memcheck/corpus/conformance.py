@@ -24,10 +24,18 @@ class Comparison:
     timeout: bool = False
     seconds: float = 0.0
     states: str = ""
+    witnesses: tuple[int, int] = (0, 0)  # our counts, spelled as herd7's record spells them
 
     @property
     def verdict_equal(self) -> bool:
         return self.verdict is not None and self.verdict == self.herd.verdict
+
+    def state_diff(self) -> tuple[list[str], list[str]]:
+        """States only memcheck allows, and states only herd7 allows."""
+        ours = set(self.states.split(" | ")) if self.states else set()
+        herd = canonical_herd_states(self.herd.states)
+        theirs = set(herd.split(" | ")) if herd else set()
+        return sorted(ours - theirs), sorted(theirs - ours)
 
     @property
     def folder(self) -> str:
@@ -38,11 +46,11 @@ class Comparison:
 _checker = None
 
 
-def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool]) -> Comparison:
+def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, bool]) -> Comparison:
     from ..checker import Checker, read_test
     from ..engine.enumerate import Timeout
     global _checker
-    root, rel, herd, model, timeout, verdict_only = args
+    root, rel, herd, model, timeout, verdict_only, witnesses_line = args
     if _checker is None:
         _checker = Checker()
     cmp = Comparison(rel, herd)
@@ -55,7 +63,10 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool]) 
             return cmp
         cmp.states = canonical_states(v)
         cmp.states_equal = cmp.states == canonical_herd_states(herd.states)
-        cmp.counts_equal = (v.positive, v.negative) == (herd.positive, herd.negative)
+        # herd7's Witnesses line counts the executions satisfying a whole ~exists condition
+        flip = witnesses_line and v.quantifier == "~exists"
+        cmp.witnesses = (v.negative, v.positive) if flip else (v.positive, v.negative)
+        cmp.counts_equal = cmp.witnesses == (herd.positive, herd.negative)
         cmp.flags_equal = (",".join(v.flags) or "-") == herd.flags
     except Timeout:
         cmp.timeout = True
@@ -70,10 +81,13 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool]) 
 
 def compare_corpus(root: Path, records: Iterable[HerdRecord], model: str = "lkmm",
                    jobs: int = 1, timeout: Optional[float] = 60.0,
-                   progress=None, verdict_only: bool = False) -> list[Comparison]:
+                   progress=None, verdict_only: bool = False,
+                   witnesses_line: bool = False) -> list[Comparison]:
     """Judge each recorded test and compare with herd7's row (with
-    `verdict_only`, the verdict alone, decided without enumeration)."""
-    work = [(str(root), r.file, r, model, timeout, verdict_only) for r in records]
+    `verdict_only`, the verdict alone, decided without enumeration).
+    `witnesses_line`: the record's counts are those of herd7's `Positive: P
+    Negative: N` line rather than its Observation line."""
+    work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line) for r in records]
     out: list[Comparison] = []
     if jobs <= 1:
         for w in work:
