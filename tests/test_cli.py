@@ -40,7 +40,7 @@ def test_json_lines_schema():
     assert r.exit_code == 0
     rec = json.loads(r.output.strip())
     assert set(rec) == {"file", "name", "model", "verdict", "positive", "negative",
-                        "states", "flags", "condition", "seconds", "exhaustive"}
+                        "states", "flags", "condition", "seconds", "exhaustive", "execution_limit"}
     assert rec["model"] == "lkmm" and rec["verdict"] == "Never"
     assert {"1:r0": 1, "1:r1": 0} not in rec["states"]
     assert all(isinstance(v, int) for s in rec["states"] for v in s.values())
@@ -58,6 +58,17 @@ def test_verdict_only_prints_the_observation_and_its_witnesses():
     assert "Observation SB+once+once Sometimes" in lines
     table = run("--verdict-only", "--model", "lkmm,sc", str(LITMUS / "SB+once+once.litmus")).output
     assert "≥1" in table and "Never" in table  # SC forbids it: no positive witness
+
+
+def test_past_the_execution_limit_the_verdict_is_decided_without_listing():
+    full = run("--json", str(LITMUS / "IRIW+mb+mb.litmus"))
+    rec = json.loads(full.output)
+    assert rec["exhaustive"] and rec["positive"] + rec["negative"] > 3
+    limited = json.loads(run("--json", "--max-executions", "3", str(LITMUS / "IRIW+mb+mb.litmus")).output)
+    assert not limited["exhaustive"] and limited["execution_limit"] == 3
+    assert limited["verdict"] == rec["verdict"] and limited["flags"] == rec["flags"]
+    text = run("--max-executions", "3", str(LITMUS / "IRIW+mb+mb.litmus")).output
+    assert "(more than 3 executions allowed: states not enumerated)" in text
 
 
 def test_bad_input_is_reported_and_others_still_judged(tmp_path):

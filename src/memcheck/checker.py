@@ -17,7 +17,6 @@ import z3
 
 from .cat.evaluate import Evaluator
 from .cat.parse import load_model
-from .engine.decide import decide_program
 from .engine.judge import Judgement, judge_program
 from .errors import MemcheckError
 from .litmus import ast as A
@@ -29,6 +28,11 @@ from .lower.lkmm import LkmmTarget
 from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
 from .litmus.parse_asm import parse_asm_litmus
 from .lower.asm import lower_asm
+
+
+# The command line's default: past this many allowed executions a listing of
+# final states serves nobody, and the verdict is decided without it.
+MAX_EXECUTIONS = 5000
 
 
 def models_dir() -> Path:
@@ -144,22 +148,24 @@ class Checker:
         return ""
 
     def judge(self, test: A.Test, model: str, timeout: Optional[float] = None,
-              verdict_only: bool = False) -> Judgement:
-        """herd7's result for `test` under `model`; with `verdict_only`, the
-        Observation alone, decided without enumerating executions."""
+              verdict_only: bool = False, max_executions: Optional[int] = None) -> Judgement:
+        """herd7's result for `test` under `model`; with `verdict_only` (or
+        past `max_executions` allowed executions) the verdict and flags,
+        decided without enumerating executions."""
         if isinstance(test, AsmTest):
-            return self.judge_asm(test, model, timeout, verdict_only)
+            return self.judge_asm(test, model, timeout, verdict_only, max_executions)
         spec = self.index[model]
         program = lower_c(test, self.target(spec.lowering))
-        return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only)
+        return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only,
+                                   max_executions)
 
-    def _judge_program(self, test, program, evaluator: Evaluator, model: str,
-                       timeout: Optional[float], verdict_only: bool) -> Judgement:
+    def _judge_program(self, test, program, evaluator: Evaluator, model: str, timeout: Optional[float],
+                       verdict_only: bool, max_executions: Optional[int]) -> Judgement:
         deadline = time.monotonic() + timeout if timeout else None
         if self._z3 is None:
             self._z3 = z3.Context()
-        judge = decide_program if verdict_only else judge_program
-        return judge(test, program, evaluator, model, condition_text(test.condition), deadline, self._z3)
+        return judge_program(test, program, evaluator, model, condition_text(test.condition), deadline,
+                             self._z3, verdict_only, max_executions)
 
     def asm_model(self, test: AsmTest, model: str) -> str:
         """The model an assembly test is judged under: `model` when it judges
@@ -190,11 +196,11 @@ class Checker:
         return out
 
     def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None,
-                  verdict_only: bool = False) -> Judgement:
+                  verdict_only: bool = False, max_executions: Optional[int] = None) -> Judgement:
         """Judge an X86, AArch64 or PPC test: lower its instructions directly."""
         model = self.asm_model(test, model)
         return self._judge_program(test, lower_asm(test), self.asm_evaluator(model), model,
-                                   timeout, verdict_only)
+                                   timeout, verdict_only, max_executions)
 
     def asm_evaluator(self, name: str) -> Evaluator:
         """A model as it judges assembly tests: with its cat variant "asm"

@@ -8,7 +8,8 @@ from typing import Iterator, Optional
 import click
 
 from . import __version__
-from .checker import Checker, read_test
+from .checker import MAX_EXECUTIONS, Checker, read_test
+from .cli_options import lowering_options, verdict_options
 from .engine.enumerate import Timeout
 from .errors import MemcheckError
 from .report.herd_text import format_state, format_verdict
@@ -33,17 +34,6 @@ def main() -> None:
     """Memory-model litmus test checker for Linux kernel code."""
 
 
-def lowering_options(f):
-    """Options choosing how C primitives compile for the hardware models."""
-    f = click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current",
-                     show_default=True,
-                     help="Kernel generation of the lowerings: 4.14 has the ticket (arm64) and "
-                          "simple (POWER) spinlocks of the original mm discussion.")(f)
-    f = click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
-                     help="arm64 atomics: LSE instructions or load/store-exclusive loops.")(f)
-    return f
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--model", "model_spec", default="lkmm", show_default=True,
@@ -54,13 +44,12 @@ def lowering_options(f):
               help="Write a witness graph per test and model into DIR as SVG.")
 @click.option("--dot", "dot_dir", default=None, metavar="DIR",
               help="Write a witness graph per test and model into DIR as Graphviz DOT.")
-@click.option("--verdict-only", is_flag=True,
-              help="Decide the Observation without enumerating executions: fast on wide tests; "
-                   "prints the witnesses found instead of every final state and no counts.")
+@verdict_options
 @lowering_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
-        atomics: str = "lse", kernel: str = "current", verdict_only: bool = False) -> None:
+        atomics: str = "lse", kernel: str = "current", verdict_only: bool = False,
+        max_executions: int = MAX_EXECUTIONS) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     checker = Checker(atomics=atomics, kernel=kernel)
     try:
@@ -79,7 +68,7 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
         verdicts = []
         for m in checker.models_for(test, models):
             try:
-                judgement = checker.judge(test, m, timeout, verdict_only)
+                judgement = checker.judge(test, m, timeout, verdict_only, max_executions or None)
                 verdicts.append(judgement.verdict)
                 if graph_dir or dot_dir:
                     write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),

@@ -51,10 +51,10 @@ def fingerprint(models: Path) -> str:
     return h.hexdigest()
 
 
-def result_key(fingerprint: str, model: str, raw: bytes, verdict_only: bool = False) -> str:
-    """The cache key of one test's content under one model (and mode)."""
-    mode = b"verdict-only\0" if verdict_only else b""
-    h = hashlib.sha256(fingerprint.encode() + b"\0" + model.encode() + b"\0" + mode)
+def result_key(fingerprint: str, model: str, raw: bytes, mode: str = "") -> str:
+    """The cache key of one test's content under one model (and judging mode)."""
+    h = hashlib.sha256(fingerprint.encode() + b"\0" + model.encode() + b"\0"
+                       + (mode.encode() + b"\0" if mode else b""))
     h.update(raw)
     return h.hexdigest()
 

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..checker import Checker, models_dir
+from ..cli_options import verdict_options
 from ..errors import MemcheckError
 from .cache import ResultCache, fingerprint, result_key
 from .expectations import ExpectationRules, load_expect_file, with_model_names
@@ -48,6 +49,7 @@ class CheckOptions:
     json: Optional[Path] = None
     html: Optional[Path] = None  # a report page and a witness graph per verdict in this folder
     verdict_only: bool = False  # verdicts and flags without enumerating executions
+    max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
 
 
 def litmus_files(paths: Sequence[str]) -> list[str]:
@@ -136,13 +138,14 @@ class Run:
         for r in results:
             self.on_result(r)
         pictures = self.pictures
-        tasks = [Task(f, raw, m, o.timeout, picture=pictures is not None, verdict_only=o.verdict_only)
+        tasks = [Task(f, raw, m, o.timeout, picture=pictures is not None, verdict_only=o.verdict_only,
+                      max_executions=o.max_executions)
                  for f, raw in read for m in self.models]
         keys: list[str] = []
         hits: dict[str, Judged] = {}
         if self.cache is not None or pictures is not None:  # pictures are named by the key too
             fp = fingerprint(models_dir())
-            keys = [result_key(fp, t.model, t.raw, t.verdict_only) for t in tasks]
+            keys = [result_key(fp, t.model, t.raw, t.mode) for t in tasks]
         if self.cache is not None:
             hits = self.cache.get_many(keys)
         todo: list[int] = []
@@ -262,15 +265,13 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds allowed per test and model; a stuck worker is killed.")
 @click.option("--no-cache", is_flag=True, help="Judge every test again; neither read nor write the cache.")
-@click.option("--verdict-only", is_flag=True,
-              help="Decide verdicts and flags without enumerating executions (no witness counts): "
-                   "fast on wide tests.")
+@verdict_options
 @click.option("--scheduler", metavar="ADDRESS", help="Judge on this Dask scheduler (memcheck[dask]).")
 def check_command(paths: tuple[str, ...], model_spec: str, expect: Optional[Path], result_model: str,
                   junit: Optional[Path], json_path: Optional[Path], html_dir: Optional[Path],
                   jobs: Optional[int], timeout: Optional[float], no_cache: bool, verdict_only: bool,
-                  scheduler: Optional[str]) -> None:
+                  max_executions: int, scheduler: Optional[str]) -> None:
     """Check a litmus corpus against its expected results (CI)."""
     options = CheckOptions(paths, model_spec, result_model, expect, jobs, timeout, not no_cache,
-                           scheduler, junit, json_path, html_dir, verdict_only)
+                           scheduler, junit, json_path, html_dir, verdict_only, max_executions or None)
     raise SystemExit(run_check(options, Console(), Console(stderr=True)))

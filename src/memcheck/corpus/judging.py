@@ -31,6 +31,14 @@ class Task:
     picture: bool = False  # also draw the witness graph as SVG (`check --html`), within its own `timeout`
     known: Optional["Judged"] = None  # a cached result: draw its picture only, do not judge again
     verdict_only: bool = False  # decide the verdict and flags without enumerating executions
+    max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
+
+    @property
+    def mode(self) -> str:
+        """How the task judges, as part of its cache key ("" for herd7's full listing)."""
+        if self.verdict_only:
+            return "verdict-only"
+        return f"max-executions {self.max_executions}" if self.max_executions else ""
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def judge_task(checker: Checker, task: Task) -> Judged:
         model = checker.asm_model(test, task.model) if isinstance(test, AsmTest) else task.model
         info["judged_model"] = model
         checker.evaluator(model)  # compile outside the time limit
-        judgement = checker.judge(test, task.model, task.timeout, task.verdict_only)
+        judgement = checker.judge(test, task.model, task.timeout, task.verdict_only, task.max_executions)
         v = judgement.verdict
         info["judged_model"] = v.model
         judged = Judged(**info, verdict=v.observation, flags=tuple(v.flags), positive=v.positive,

@@ -12,24 +12,20 @@ not enumerated (the witnesses found are reported).
 """
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from typing import Optional
 
 import z3
 
 from ..cat.evaluate import Evaluator
-from ..litmus import ast as A
-from ..lower.program import Program
-from .condition import prop_term
 from .enumerate import Allowed, Refinement
-from .judge import Judgement
-from .outcome import FinalState, Verdict, observed_locations
 
 
-def first_allowed(refinement: Refinement, side: z3.BoolRef,
+def first_allowed(refinement: Refinement, side: Optional[z3.BoolRef],
                   deadline: Optional[float]) -> Optional[Allowed]:
-    """An execution the model allows among candidates where `side` holds."""
-    for checked in refinement.candidates(deadline, assumptions=(side,)):
+    """An execution the model allows (among candidates where the literal
+    `side` holds, when given)."""
+    for checked in refinement.candidates(deadline, assumptions=() if side is None else (side,)):
         if not checked.result.violations:
             return Allowed(checked.candidate, checked.result.flags)
     return None
@@ -61,20 +57,24 @@ def model_flags(evaluator: Evaluator) -> list[str]:
     return list(dict.fromkeys(c.name for c in evaluator.checks if c.flag))
 
 
-def decide_program(test: A.Test, program: Program, evaluator: Evaluator, model: str,
-                   condition_text: str, deadline: Optional[float] = None,
-                   ctx: Optional[z3.Context] = None) -> Judgement:
-    """herd7's Observation for `program` without enumerating its executions."""
-    start = time.monotonic()
-    refinement = Refinement(program, evaluator, ctx)
-    if test.filter is not None:
-        refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
-    holds = z3.Bool("condition holds", refinement.enc.ctx)
-    refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
+@dataclass
+class Decision:
+    """Whether allowed executions satisfy and falsify the condition, the
+    flags some allowed execution raises, and the executions showing it."""
+    positive: bool
+    negative: bool
+    flags: frozenset[str]
+    found: list[Allowed]
+
+
+def decide(refinement: Refinement, holds: z3.BoolRef, deadline: Optional[float] = None) -> Decision:
+    """The verdict's questions on `refinement`, whose candidates tie the
+    literal `holds` to the condition's proposition."""
     positive = first_allowed(refinement, holds, deadline)
     negative = first_allowed(refinement, z3.Not(holds), deadline)
     found = [a for a in (positive, negative) if a is not None]
     # with one path only, what the model rules out on a witness's path it rules out everywhere
+    evaluator = refinement.evaluator
     ruled_out = (evaluator.flags_ruled_out(refinement.check(found[0].candidate).execution)
                  if found and single_path(refinement) else frozenset())
     for flag in model_flags(evaluator):
@@ -82,13 +82,5 @@ def decide_program(test: A.Test, program: Program, evaluator: Evaluator, model: 
             witness = flag_witness(refinement, flag, deadline)
             if witness is not None:
                 found.append(witness)
-    locs = observed_locations(test)
-    verdict = Verdict(
-        name=test.name, model=model, quantifier=test.condition.quantifier,
-        condition=condition_text,
-        states=list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in found)),
-        positive=int(positive is not None), negative=int(negative is not None),
-        flags=sorted(set().union(*(a.flags for a in found))),
-        seconds=time.monotonic() - start, file=test.source,
-        candidates=refinement.proposed, exhaustive=False)
-    return Judgement(verdict, program, found)
+    return Decision(positive is not None, negative is not None,
+                    frozenset().union(*(a.flags for a in found)), found)

@@ -15,7 +15,7 @@ import z3
 
 from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
                              VOp, VRead)
-from .grounded import determined_term, encode_grounding, value_reads
+from .grounded import determined_term, encode_grounding
 
 WIDTH = 64  # machine word: C arithmetic wraps at 64 bits
 
@@ -58,7 +58,7 @@ class Encoding:
 
     def determined_value(self, v: Value) -> z3.BoolRef:
         """`v` is fixed by the program's constants (not out of thin air)."""
-        return determined_term(self.determined, value_reads(self.program, v), self.ctx)
+        return determined_term(self, v)
 
     def truth(self, v: Value) -> z3.BoolRef:
         return self.term(v) != z3.BitVecVal(0, WIDTH, self.ctx)
@@ -208,9 +208,7 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         else:
             cs.append(z3.Not(g))
 
-    enc.determined, grounding = encode_grounding(program, ctx, enc.rf, enc.rf_of_read,
-                                                     lambda eid: enc.guard(events[eid].guard))
-    cs += grounding
+    cs += encode_grounding(enc, lambda eid: enc.guard(events[eid].guard))
 
     for w in writes:
         if not w.is_init:

@@ -9,7 +9,7 @@ candidate that shares those edges.  The loop ends when Z3 finds no more.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
 import z3
@@ -29,14 +29,6 @@ class Allowed:
     """One execution the model allows."""
     candidate: Candidate
     flags: frozenset[str]
-
-
-@dataclass
-class Enumeration:
-    allowed: list[Allowed] = field(default_factory=list)
-    candidates: int = 0  # candidates Z3 proposed
-    refuted: int = 0
-    seconds: float = 0.0
 
 
 def path_facts(enc: Encoding, c: Candidate) -> list[tuple]:
@@ -146,22 +138,17 @@ class Refinement:
         self.solver.add(clause if under is None else z3.Implies(under, clause))
 
 
-def enumerate_allowed(program: Program, evaluator: Evaluator,
-                      deadline: Optional[float] = None,
-                      restrict: Optional[Callable[[Encoding], z3.BoolRef]] = None,
-                      ctx: Optional[z3.Context] = None) -> Enumeration:
-    """Every execution of `program` that the model allows, among those
-    satisfying `restrict` (a formula over the encoding, e.g. a test's filter).
-    Reusing one Z3 context across tests (`ctx`) saves creating one per test."""
-    start = time.monotonic()
-    refinement = Refinement(program, evaluator, ctx)
-    if restrict is not None:
-        refinement.restrict(restrict)
-    out = Enumeration()
-    for checked in refinement.candidates(deadline):
+def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,
+                       limit: Optional[int] = None) -> Optional[list[Allowed]]:
+    """Every execution the model allows, or None past `limit` of them.  Each
+    is blocked only under an assumption of this listing, so the refinement
+    can still answer other questions afterwards (what it refuted stands)."""
+    listing = z3.Bool("listing executions", refinement.enc.ctx)
+    allowed: list[Allowed] = []
+    for checked in refinement.candidates(deadline, assumptions=(listing,)):
         if not checked.result.violations:
-            out.allowed.append(Allowed(checked.candidate, checked.result.flags))
-            refinement.block(checked)
-    out.candidates, out.refuted = refinement.proposed, refinement.refuted
-    out.seconds = time.monotonic() - start
-    return out
+            if limit is not None and len(allowed) >= limit:
+                return None
+            allowed.append(Allowed(checked.candidate, checked.result.flags))
+            refinement.block(checked, under=listing)
+    return allowed

@@ -17,11 +17,12 @@ get no variables at all.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from typing import Callable, Mapping, Optional, Sequence
 
 import z3
 
 from ..lower.program import Program, Value, VBranch, VConst, VOp, VRead
+from .values import evaluate
 
 
 def value_reads(program: Program, v: Optional[Value]) -> frozenset[int]:
@@ -95,47 +96,91 @@ def cyclic_reads(program: Program, rf_of_read: dict[int, list[int]]) -> set[int]
     return out
 
 
-def encode_grounding(program: Program, ctx: z3.Context, rf: dict[tuple[int, int], z3.BoolRef],
-                     rf_of_read: dict[int, list[int]], runs: Callable[[int], z3.BoolRef]
-                     ) -> tuple[dict[int, z3.BoolRef], list[z3.BoolRef]]:
-    """`d<eid>` for each read on a value cycle (true iff its value is
-    determined; a read that does not run counts as determined), with the
-    constraints defining them.  `runs(eid)`: the event's guard."""
-    cyclic = cyclic_reads(program, rf_of_read)
-    determined = {r: z3.Bool(f"d{r}", ctx) for r in sorted(cyclic)}
+def live_term(enc, v: Optional[Value], leaf: Callable[[int], z3.BoolRef]) -> z3.BoolRef:
+    """The conjunction of `leaf(r)` over the reads `v` depends on in the
+    candidate at hand: of an `ite`, the condition and the arm it takes; of a
+    branch's value, the branch's condition."""
+    ctx = enc.ctx
+    if v is None or isinstance(v, VConst):
+        return z3.BoolVal(True, ctx)
+    if isinstance(v, VRead):
+        return leaf(v.eid)
+    if isinstance(v, VBranch):
+        return live_term(enc, enc.program.branches[v.index].cond, leaf)
+    assert isinstance(v, VOp)
+    if v.op == "ite":
+        c, a, b = v.args
+        return z3.And(live_term(enc, c, leaf),
+                      z3.If(enc.truth(c), live_term(enc, a, leaf), live_term(enc, b, leaf)))
+    return z3.And([live_term(enc, a, leaf) for a in v.args])
+
+
+def live_reads(program: Program, v: Optional[Value], reads: Mapping[int, int],
+               branches: Sequence[bool]) -> set[int]:
+    """The reads `v` depends on in a concrete candidate (as live_term)."""
+    if v is None or isinstance(v, VConst):
+        return set()
+    if isinstance(v, VRead):
+        return {v.eid}
+    if isinstance(v, VBranch):
+        return live_reads(program, program.branches[v.index].cond, reads, branches)
+    assert isinstance(v, VOp)
+    if v.op == "ite":
+        c, a, b = v.args
+        arm = a if evaluate(c, reads, branches) != 0 else b
+        return live_reads(program, c, reads, branches) | live_reads(program, arm, reads, branches)
+    return set().union(*(live_reads(program, a, reads, branches) for a in v.args))
+
+
+def encode_grounding(enc, runs: Callable[[int], z3.BoolRef]) -> list[z3.BoolRef]:
+    """Fill `enc.determined` with `d<eid>` for each read on a value cycle
+    (true iff its value is determined; a read that does not run counts as
+    determined); the constraints defining them.  `runs(eid)`: the event's
+    guard."""
+    program, ctx = enc.program, enc.ctx
+    cyclic = cyclic_reads(program, enc.rf_of_read)
+    determined = enc.determined
+    determined.update({r: z3.Bool(f"d{r}", ctx) for r in sorted(cyclic)})
     rank = {r: z3.Int(f"k{r}", ctx) for r in determined}
+    true = z3.BoolVal(True, ctx)
+
+    def is_determined(s: int) -> z3.BoolRef:
+        return determined.get(s, true)
+
     constraints: list[z3.BoolRef] = []
     for r in determined:
         justified = []
-        for w in rf_of_read[r]:
-            sources = sorted(value_reads(program, program.events[w].value) & cyclic)
-            justified.append(z3.And([rf[(w, r)]] + [determined[s] for s in sources]))
+        for w in enc.rf_of_read[r]:
+            value = program.events[w].value
+            rf = enc.rf[(w, r)]
+            justified.append(z3.And(rf, live_term(enc, value, is_determined)))
             # a determined value's justification is well founded: ranks decrease along it
-            if sources:
-                constraints.append(z3.Implies(z3.And(rf[(w, r)], determined[r]),
-                                              z3.And([rank[r] > rank[s] for s in sources])))
+            if value_reads(program, value) & cyclic:
+                below = live_term(enc, value, lambda s: rank[r] > rank[s] if s in rank else true)
+                constraints.append(z3.Implies(z3.And(rf, determined[r]), below))
         constraints.append(determined[r] == z3.Or([z3.Not(runs(r))] + justified))
-    return determined, constraints
+    return constraints
 
 
-def thin_air_origin(program: Program, rf: dict[int, int], undetermined: frozenset[int],
-                    reads: frozenset[int]) -> int:
+def thin_air_origin(program: Program, c, reads: set[int]) -> int:
     """A name for the unknown an out-of-thin-air value is: the least read of
     the value cycle `reads` come from (so values of one cycle share it)."""
-    seen = set(reads & undetermined)
+    seen = set(reads & c.undetermined)
     todo = list(seen)
     while todo:
-        w = rf.get(todo.pop())
+        w = c.rf.get(todo.pop())
         if w is None:
             continue
-        for s in value_reads(program, program.events[w].value) & undetermined:
+        for s in live_reads(program, program.events[w].value, c.reads, c.branches) & c.undetermined:
             if s not in seen:
                 seen.add(s)
                 todo.append(s)
     return min(seen)
 
 
-def determined_term(determined: dict[int, z3.BoolRef], reads: Iterable[int], ctx: z3.Context) -> z3.BoolRef:
-    """The value built from `reads` is determined."""
-    ds = [determined[r] for r in reads if r in determined]
-    return z3.And(ds) if ds else z3.BoolVal(True, ctx)
+def determined_term(enc, v: Optional[Value]) -> z3.BoolRef:
+    """The value `v` is determined in the candidate at hand."""
+    true = z3.BoolVal(True, enc.ctx)
+    if not enc.determined:
+        return true
+    return live_term(enc, v, lambda s: enc.determined.get(s, true))

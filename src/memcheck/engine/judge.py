@@ -1,15 +1,24 @@
-"""Judge a litmus test under a model: the whole pipeline for one test."""
+"""Judge a litmus test under a model: the whole pipeline for one test.
+
+Every allowed execution is enumerated, as herd7 does, up to a limit; past
+it (or when only the verdict is asked for) the verdict and flags are decided
+by reachability questions to the same refinement (engine/decide.py), which
+keeps what enumeration refuted.
+"""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+import z3
+
 from ..cat.evaluate import Evaluator
 from ..litmus import ast as A
 from ..lower.program import Program
 from .condition import prop_term
-from .enumerate import enumerate_allowed
+from .decide import decide
+from .enumerate import Refinement, allowed_executions
 from .outcome import FinalState, Verdict, observed_locations, state_sort_key
 
 
@@ -23,20 +32,35 @@ class Judgement:
 
 def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: str,
                   condition_text: str, deadline: Optional[float] = None,
-                  ctx=None) -> Judgement:
-    """Every allowed execution of `program`, summarised as herd7 does."""
+                  ctx: Optional[z3.Context] = None, verdict_only: bool = False,
+                  max_executions: Optional[int] = None) -> Judgement:
+    """Every allowed execution of `program`, summarised as herd7 does; with
+    `verdict_only`, or past `max_executions` allowed executions, the verdict
+    and flags alone with the witnesses found (Verdict.exhaustive False)."""
     start = time.monotonic()
+    refinement = Refinement(program, evaluator, ctx)
+    if test.filter is not None:
+        refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
+    holds = z3.Bool("condition holds", refinement.enc.ctx)
+    refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
+    allowed = None if verdict_only else allowed_executions(refinement, deadline, max_executions)
     locs = observed_locations(test)
 
-    restrict = None
-    if test.filter is not None:
-        def restrict(enc):
-            return prop_term(enc, test, test.filter)
-    result = enumerate_allowed(program, evaluator, deadline, restrict, ctx)
+    def verdict(states, positive: int, negative: int, flags, exhaustive: bool) -> Verdict:
+        return Verdict(name=test.name, model=model, quantifier=test.condition.quantifier,
+                       condition=condition_text, states=states, positive=positive, negative=negative,
+                       flags=sorted(flags), seconds=time.monotonic() - start, file=test.source,
+                       candidates=refinement.proposed, exhaustive=exhaustive,
+                       limit=None if exhaustive or verdict_only else max_executions)
+
+    if allowed is None:
+        d = decide(refinement, holds, deadline)
+        states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
+        return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, False), program, d.found)
     states: dict = {}
     positive = negative = 0
     flags: set[str] = set()
-    for a in result.allowed:
+    for a in allowed:
         fs = FinalState(test, program, a.candidate)
         states.setdefault(fs.state(locs), True)
         if fs.holds(test.condition.prop):
@@ -44,11 +68,5 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
         else:
             negative += 1
         flags |= a.flags
-    verdict = Verdict(
-        name=test.name, model=model, quantifier=test.condition.quantifier,
-        condition=condition_text,
-        states=sorted(states, key=state_sort_key),
-        positive=positive, negative=negative, flags=sorted(flags),
-        seconds=time.monotonic() - start, file=test.source,
-        candidates=result.candidates)
-    return Judgement(verdict, program, result.allowed)
+    return Judgement(verdict(sorted(states, key=state_sort_key), positive, negative, flags, True),
+                     program, allowed)

@@ -1,7 +1,7 @@
 """From allowed executions to herd7's verdict: final states, witnesses, flags."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Union
 
 from ..errors import MemcheckError
@@ -9,7 +9,7 @@ from ..litmus import ast as A
 from ..lower.program import Program
 from ..lower.program import Value
 from .candidate import Candidate
-from .grounded import thin_air_origin, value_reads
+from .grounded import live_reads, thin_air_origin
 from .values import evaluate
 
 # A final state: (key, value) pairs; key 'N:reg' or a variable name; value an
@@ -35,6 +35,7 @@ class Verdict:
     # False for a verdict decided without enumeration: `states` are the
     # witnesses found, `positive`/`negative` say only whether one exists
     exhaustive: bool = True
+    limit: Optional[int] = None  # not exhaustive because more executions than this were allowed
 
     @property
     def observation(self) -> str:
@@ -118,14 +119,15 @@ class FinalState:
         """The out-of-thin-air reads the location's final value is built from."""
         if not self.c.undetermined:
             return frozenset()
-        return value_reads(self.program, self.expression(loc)) & self.c.undetermined
+        return frozenset(live_reads(self.program, self.expression(loc), self.c.reads, self.c.branches)
+                         & self.c.undetermined)
 
     def shown(self, loc: A.Loc) -> StateValue:
         """The value as herd7 prints it: a variable's name for its address,
         a symbol S<n> for an out-of-thin-air value."""
         thin_air = self.undetermined(loc)
         if thin_air:
-            return f"S{thin_air_origin(self.program, self.c.rf, self.c.undetermined, thin_air)}"
+            return f"S{thin_air_origin(self.program, self.c, set(thin_air))}"
         v = self.value(loc)
         name = self.program.address_name(v)
         return name if name is not None else v

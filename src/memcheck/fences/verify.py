@@ -15,7 +15,8 @@ import z3
 
 from ..checker import Checker, parse_test_text
 from ..engine.condition import prop_term
-from ..engine.enumerate import enumerate_allowed
+from ..engine.decide import first_allowed
+from ..engine.enumerate import Refinement
 from ..engine.outcome import Verdict
 from ..litmus import ast as A
 from ..litmus.print_c import format_c_litmus
@@ -51,7 +52,9 @@ def reachable(checker: Checker, test: A.Test, model: str, timeout: Optional[floa
         return bad if test.filter is None else z3.And(bad, prop_term(enc, test, test.filter))
 
     deadline = time.monotonic() + timeout if timeout else None
-    return bool(enumerate_allowed(program, checker.evaluator(model), deadline, restrict).allowed)
+    refinement = Refinement(program, checker.evaluator(model))
+    refinement.restrict(restrict)
+    return first_allowed(refinement, None, deadline) is not None
 
 
 def verify(checker: Checker, test: A.Test, changes: Sequence[Change], models: Sequence[str],

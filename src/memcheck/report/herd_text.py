@@ -37,7 +37,8 @@ def format_verdict(v: Verdict) -> str:
 def format_decided(v: Verdict, kind: str) -> str:
     """A verdict decided without enumeration: herd7's block with the final
     states of the witnesses found in place of all states, and no counts."""
-    lines = [f"Test {v.name} {kind}", f"Witnesses found {len(v.states)} (states not enumerated)"]
+    why = f"more than {v.limit} executions allowed: " if v.limit else ""
+    lines = [f"Test {v.name} {kind}", f"Witnesses found {len(v.states)} ({why}states not enumerated)"]
     lines += [format_state(s) for s in v.states]
     lines.append("Ok" if v.ok else "No")
     lines += [f"Flag {f}" for f in v.flags]

@@ -1,0 +1,29 @@
+"""Command-line options shared by several commands."""
+from __future__ import annotations
+
+import click
+
+from .checker import MAX_EXECUTIONS
+
+
+def lowering_options(f):
+    """Options choosing how C primitives compile for the hardware models."""
+    f = click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current",
+                     show_default=True,
+                     help="Kernel generation of the lowerings: 4.14 has the ticket (arm64) and "
+                          "simple (POWER) spinlocks of the original mm discussion.")(f)
+    f = click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
+                     help="arm64 atomics: LSE instructions or load/store-exclusive loops.")(f)
+    return f
+
+
+def verdict_options(f):
+    """Options choosing between herd7's full listing and the verdict alone."""
+    f = click.option("--max-executions", type=click.IntRange(min=0), default=MAX_EXECUTIONS,
+                     show_default=True,
+                     help="Past this many allowed executions, stop listing them and decide the "
+                          "verdict and flags without enumerating (0: no limit).")(f)
+    f = click.option("--verdict-only", is_flag=True,
+                     help="Decide the verdict and flags without enumerating executions: fast on wide "
+                          "tests; prints the witnesses found instead of every final state, no counts.")(f)
+    return f
