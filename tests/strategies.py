@@ -24,13 +24,18 @@ class Op:
 
 
 @st.composite
-def ops(draw, max_ops: int = 3) -> list[Op]:
+def ops(draw, max_ops: int = 3, copies: bool = False) -> list[Op]:
+    """A thread's operations; with `copies`, also stores of the value last
+    loaded (data dependencies, and value cycles across threads)."""
     out = []
+    kinds = ("load", "store", "store", "fence") + (("copy",) if copies else ())
     for _ in range(draw(st.integers(1, max_ops))):
-        kind = draw(st.sampled_from(("load", "store", "store", "fence")))
+        kind = draw(st.sampled_from(kinds))
         v = draw(st.sampled_from(VARS))
         if kind == "load":
             out.append(Op("load", draw(st.sampled_from(LOADS)).format(v=v)))
+        elif kind == "copy":
+            out.append(Op("copy", draw(st.sampled_from(STORES)).format(v=v, k="{reg}")))
         elif kind == "store":
             out.append(Op("store", draw(st.sampled_from(STORES)).format(v=v, k=draw(st.integers(1, 2)))))
         else:
@@ -63,6 +68,8 @@ class Shape:
                     lines.append(f"\tint r{r} = {op.text};")
                     atoms.append(f"{t}:r{r}=0")
                     r += 1
+                elif op.kind == "copy":  # the last register loaded, else a constant
+                    lines.append("\t" + op.text.format(reg=f"r{r - 1}" if r else "1") + ";")
                 else:
                     lines.append(f"\t{op.text};" if op.kind == "store" else f"\t{op.text}")
             lines.append("}")
@@ -79,9 +86,9 @@ class Shape:
 
 
 @st.composite
-def shapes(draw, min_threads: int = 2, max_threads: int = 3) -> Shape:
+def shapes(draw, min_threads: int = 2, max_threads: int = 3, copies: bool = False) -> Shape:
     n = draw(st.integers(min_threads, max_threads))
-    return Shape(tuple(tuple(draw(ops())) for _ in range(n)))
+    return Shape(tuple(tuple(draw(ops(copies=copies))) for _ in range(n)))
 
 
 @st.composite

@@ -36,7 +36,7 @@ def both(checker, text: str, model: str = "lkmm"):
 
 
 @SETTINGS
-@given(shapes().flatmap(lambda s: st.tuples(st.just(s), conditions(s))),
+@given(shapes(copies=True).flatmap(lambda s: st.tuples(st.just(s), conditions(s))),
        st.sampled_from(("lkmm", "sc", "x86", "arm64", "power")))
 def test_verdict_only_agrees_with_enumeration(checker, shape_condition, model):
     shape, condition = shape_condition
