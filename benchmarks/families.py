@@ -122,6 +122,38 @@ def lock_ring(n: int) -> str:
                  f"exists ({AND.join(f'{i}:r0=1' for i in range(n))})")
 
 
+def lock_mp_ring(n: int) -> str:
+    """A ring of ``n`` message-passing links, each through its own spinlock: ``n`` threads.
+
+    Thread Pi (i = 0..n-1) takes the lock ``s_i`` it shares with its
+    predecessor and reads ``x_i``, then takes the lock ``s_{i+1}`` it shares
+    with its successor and sets ``x_{i+1}``.  Every ``i:r0=1`` needs each
+    link's writer to hold its lock before the reader; the unlock of one
+    lock followed by the lock of the next orders each thread's read before
+    its write (po-unlock-lock-po), so the ring cannot close: Never.
+    """
+    _check(n)
+    xs = [f"x{i}" for i in range(n)]
+    locks = [f"s{i}" for i in range(n)]
+    threads = []
+    for i in range(n):
+        j = (i + 1) % n
+        names = sorted({xs[i], xs[j]}, key=xs.index)
+        params = [f"int *{v}" for v in names] + [f"spinlock_t *{l}" for l in sorted({locks[i], locks[j]})]
+        threads.append(_thread(i, params, ["r0"], [
+            f"spin_lock({locks[i]});",
+            f"r0 = READ_ONCE(*{xs[i]});",
+            f"spin_unlock({locks[i]});",
+            f"spin_lock({locks[j]});",
+            f"WRITE_ONCE(*{xs[j]}, 1);",
+            f"spin_unlock({locks[j]});",
+        ]))
+    comment = (f"Result: Never\n\nA ring of {n} message-passing links, link i through lock s_i:\n"
+               "the messages cannot all arrive.")
+    return _test(f"LockMPRing-{n}", comment, xs, threads,
+                 f"exists ({AND.join(f'{i}:r0=1' for i in range(n))})")
+
+
 # -- 3. RCU grace-period chains -------------------------------------------------
 
 def rcu_cycle(kinds: str) -> str:
@@ -211,6 +243,7 @@ class Family:
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("iriw", iriw, lambda n: n + 2, "Never"),
     Family("lock-ring", lock_ring, lambda n: n, "Never"),
+    Family("lock-mp-ring", lock_mp_ring, lambda n: n, "Never"),
     Family("rcu-chain", rcu_chain, lambda n: n, "Never"),
     Family("writers", writers, lambda n: n, "Sometimes"),
 )}

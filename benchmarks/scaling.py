@@ -2,7 +2,7 @@
 """How memcheck's time grows with the number of threads, per test family.
 
 For each family of `families.py` and each n = 2..--max-n, judges the test
-under the LKMM twice:
+under the LKMM twice (and verdict-only at the larger sizes of --extra-n):
 
 - verdict only (`verdict_only=True`): the Observation, decided without
   enumerating executions;
@@ -219,8 +219,12 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     ap.add_argument("--family", action="append", choices=sorted(FAMILIES),
                     help="only this family (repeatable); default all")
+    ap.add_argument("--extra-n", default="16,24,32,48",
+                    help="larger sizes judged verdict-only (comma-separated; '' for none), so that "
+                         "its fit is not all fixed overhead")
     ap.add_argument("--no-plot", action="store_true")
     args = ap.parse_args()
+    extra = [int(x) for x in args.extra_n.split(",") if x.strip() and int(x) > args.max_n]
     families = args.family or list(FAMILIES)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -236,9 +240,9 @@ def main() -> int:
     for family in families:
         fam = FAMILIES[family]
         live = set(MODES)
-        for n in range(args.min_n, args.max_n + 1):
+        for n in list(range(args.min_n, args.max_n + 1)) + extra:
             for mode in MODES:
-                if mode not in live:
+                if mode not in live or (n > args.max_n and mode != "verdict-only"):
                     continue
                 r = measure(checker, family, n, mode, args.timeout, args.repeat)
                 rows.append(r)

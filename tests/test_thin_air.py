@@ -74,3 +74,28 @@ def test_herd7_oota_corpus_states(checker, lkmm_corpus):
         assert v.observation == r.verdict, r.file
         assert canonical_states(v) == canonical_herd_states(r.states), r.file
         assert checker.judge(test, "lkmm", verdict_only=True).verdict.observation == r.verdict, r.file
+
+
+def test_a_value_chosen_by_a_branch_is_determined(checker):
+    """Which leg of an `if` ran is the execution's choice, whatever its
+    condition read: the value each leg stores is a constant (herd7: Sometimes)."""
+    text = """C ctrl-cycle
+{}
+P0(int *x, int *y)
+{
+	int r1;
+	r1 = 1;
+	if (READ_ONCE(*x) == 0)
+		r1 = 0;
+	WRITE_ONCE(*y, r1);
+}
+P1(int *x, int *y)
+{
+	int r2;
+	r2 = READ_ONCE(*y);
+	WRITE_ONCE(*x, r2);
+}
+exists (0:r1=1)
+"""
+    assert judge(checker, text).observation == "Sometimes"
+    assert judge(checker, text, verdict_only=True).observation == "Sometimes"

@@ -26,21 +26,17 @@ from .values import evaluate
 
 
 def value_reads(program: Program, v: Optional[Value]) -> frozenset[int]:
-    """The reads a value depends on, through branch conditions too."""
+    """The reads a value is computed from.  A branch's value is not one of
+    them: which leg of an `if` ran is the execution's choice, as in herd7
+    (each leg's value is what it is, however the condition came about)."""
     out: set[int] = set()
     stack = [v]
-    seen_branches: set[int] = set()
     while stack:
         x = stack.pop()
-        if x is None or isinstance(x, VConst):
-            continue
         if isinstance(x, VRead):
             out.add(x.eid)
         elif isinstance(x, VOp):
             stack.extend(x.args)
-        elif isinstance(x, VBranch) and x.index not in seen_branches:
-            seen_branches.add(x.index)
-            stack.append(program.branches[x.index].cond)
     return frozenset(out)
 
 
@@ -97,16 +93,14 @@ def cyclic_reads(program: Program, rf_of_read: dict[int, list[int]]) -> set[int]
 
 
 def live_term(enc, v: Optional[Value], leaf: Callable[[int], z3.BoolRef]) -> z3.BoolRef:
-    """The conjunction of `leaf(r)` over the reads `v` depends on in the
-    candidate at hand: of an `ite`, the condition and the arm it takes; of a
-    branch's value, the branch's condition."""
+    """The conjunction of `leaf(r)` over the reads `v` is computed from in
+    the candidate at hand: of an `ite`, the condition and the arm it takes
+    (a branch's value is the execution's choice: see value_reads)."""
     ctx = enc.ctx
-    if v is None or isinstance(v, VConst):
+    if v is None or isinstance(v, (VConst, VBranch)):
         return z3.BoolVal(True, ctx)
     if isinstance(v, VRead):
         return leaf(v.eid)
-    if isinstance(v, VBranch):
-        return live_term(enc, enc.program.branches[v.index].cond, leaf)
     assert isinstance(v, VOp)
     if v.op == "ite":
         c, a, b = v.args
@@ -117,13 +111,11 @@ def live_term(enc, v: Optional[Value], leaf: Callable[[int], z3.BoolRef]) -> z3.
 
 def live_reads(program: Program, v: Optional[Value], reads: Mapping[int, int],
                branches: Sequence[bool]) -> set[int]:
-    """The reads `v` depends on in a concrete candidate (as live_term)."""
-    if v is None or isinstance(v, VConst):
+    """The reads `v` is computed from in a concrete candidate (as live_term)."""
+    if v is None or isinstance(v, (VConst, VBranch)):
         return set()
     if isinstance(v, VRead):
         return {v.eid}
-    if isinstance(v, VBranch):
-        return live_reads(program, program.branches[v.index].cond, reads, branches)
     assert isinstance(v, VOp)
     if v.op == "ite":
         c, a, b = v.args
