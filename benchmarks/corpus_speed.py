@@ -62,7 +62,8 @@ def main() -> int:
         ours = sum(c.seconds for c in judged)
         herd = sum(c.herd.seconds for c in judged)
         agree = sum(c.verdict_equal for c in judged)
-        print(f"herd7 judged {len(judged)}: herd7's verdict on {agree}; memcheck {ours:.1f} s, "
+        flags = sum(c.flags_equal for c in judged)
+        print(f"herd7 judged {len(judged)}: herd7's verdict on {agree}, its flags on {flags}; memcheck {ours:.1f} s, "
               f"herd7 (recorded, one at a time) {herd:.1f} s, ratio {ours / herd:.2f}" if herd else "")
         slow = [c for c in judged if c.herd.seconds > HARD_SECONDS]
         if slow:

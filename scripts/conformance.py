@@ -85,12 +85,13 @@ def main() -> int:
     if unjudged:
         # herd7 gave no verdict: the test's own Result: line is the reference
         done_ = [c for c in unjudged if c.verdict is not None]
-        agree = sum(c.verdict == c.herd.result_comment for c in done_)
+        with_line = [c for c in done_ if c.herd.result_comment]
+        agree = sum(c.verdict == c.herd.result_comment for c in with_line)
         print(f"herd7 TIMEOUT rows: {len(unjudged)} tests, judged {len(done_)}, agreeing with the"
-              f" test's Result line {agree}, memcheck {sum(c.seconds for c in unjudged):.1f} s,"
+              f" test's Result line {agree} of {len(with_line)}, memcheck {sum(c.seconds for c in unjudged):.1f} s,"
               f" max {max(c.seconds for c in unjudged):.1f} s")
-        for c in unjudged:
-            if c.verdict is not None and c.verdict != c.herd.result_comment:
+        for c in with_line:
+            if c.verdict != c.herd.result_comment:
                 print(f"  RESULT  {c.file}: memcheck {c.verdict}, Result line {c.herd.result_comment or '-'}")
     print(f"wall time {wall:.1f} s with -j {args.jobs}")
     print("\nmismatches:")

@@ -59,6 +59,7 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, b
         test = read_test(str(Path(root) / rel))
         v = _checker.judge(test, model, timeout, verdict_only).verdict
         cmp.verdict = v.observation
+        cmp.flags_equal = (",".join(v.flags) or "-") == herd.flags
         if verdict_only:  # no states or counts to compare
             return cmp
         cmp.states = canonical_states(v)
@@ -67,7 +68,6 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, b
         flip = witnesses_line and v.quantifier == "~exists"
         cmp.witnesses = (v.negative, v.positive) if flip else (v.positive, v.negative)
         cmp.counts_equal = cmp.witnesses == (herd.positive, herd.negative)
-        cmp.flags_equal = (",".join(v.flags) or "-") == herd.flags
     except Timeout:
         cmp.timeout = True
     except MemcheckError as e:

@@ -18,7 +18,7 @@ class HerdRecord:
     flags: str
     states: str
     seconds: float
-    result_comment: str = ""  # the test's own Result: line, as the tsv records it
+    result_comment: str = ""  # the test's own Result: line, as the tsv records it ("" for none)
 
     @property
     def judged(self) -> bool:
@@ -43,7 +43,7 @@ def read_herd_tsv(path: Path) -> dict[str, HerdRecord]:
                 secs = 0.0
             out[row["file"]] = HerdRecord(row["file"], row["verdict"], num("positive"), num("negative"),
                                           row.get("flags") or "-", row.get("states") or "", secs,
-                                          (row.get("result_comment") or "").strip())
+                                          (row.get("result_comment") or "").strip().strip("-"))
     return out
 
 
