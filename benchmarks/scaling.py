@@ -18,7 +18,7 @@ is not a failure).
 
 Writes OUT/scaling.tsv (family, n, threads, mode, seconds, verdict,
 candidates) and OUT/scaling.png (one panel per family, both modes, log
-time, the fitted power law of the verdict-only times), fits log(time)
+time, the better fit of the verdict-only times), fits log(time)
 against log(n) (power law t = a n^k) and against n (exponential t = a b^n)
 by least squares, and prints a table.
 
@@ -85,10 +85,16 @@ def least_squares(xs: list[float], ys: list[float]) -> Optional[Fit]:
     return Fit(slope, intercept, r2, len(xs))
 
 
-def fits(rows: list[Row]) -> tuple[Optional[Fit], Optional[Fit]]:
+FIT_FROM = 8  # smaller sizes take milliseconds of fixed cost: they say nothing of growth
+
+
+def fits(rows: list[Row], fit_from: int = FIT_FROM) -> tuple[Optional[Fit], Optional[Fit]]:
     """(power law: log t vs log n, exponent = slope; exponential: log t vs n,
-    base = exp(slope)) over the completed runs."""
+    base = exp(slope)) over the completed runs from size `fit_from` on (all
+    of them when fewer than three are that large)."""
     pts = [(r.n, r.seconds) for r in rows if r.done and r.seconds > 0]
+    if sum(n >= fit_from for n, _ in pts) >= 3:
+        pts = [(n, t) for n, t in pts if n >= fit_from]
     ns, ts = [p[0] for p in pts], [math.log(p[1]) for p in pts]
     return least_squares([math.log(n) for n in ns], ts), least_squares([float(n) for n in ns], ts)
 
@@ -133,6 +139,16 @@ def measure(checker: Checker, family: str, n: int, mode: str, timeout: float, re
                statistics.median(cpus))
 
 
+def read_tsv(path: Path) -> list[Row]:
+    """Rows written by write_tsv (CPU times are not kept)."""
+    rows = []
+    for line in path.read_text().splitlines()[1:]:
+        family, n, threads, mode, seconds, verdict, candidates = line.split("\t")
+        rows.append(Row(family, int(n), int(threads), mode, float(seconds), verdict,
+                        int(candidates) if candidates else None))
+    return rows
+
+
 def write_tsv(path: Path, rows: list[Row]) -> None:
     with path.open("w") as f:
         f.write("family\tn\tthreads\tmode\tseconds\tverdict\tcandidates\n")
@@ -162,13 +178,19 @@ def plot(path: Path, rows: list[Row], families: list[str], timeout: float) -> No
             if out:
                 ax.plot([r.n for r in out], [r.seconds for r in out], linestyle="none", marker="x",
                         markersize=10, color=style[mode]["color"], label=f"{label}: timeout")
-        power, _ = fits([r for r in rows if r.family == family and r.mode == "verdict-only"])
-        if power is not None:
-            ns = [r.n for r in rows if r.family == family and r.mode == "verdict-only" and r.done]
+        mine = [r for r in rows if r.family == family and r.mode == "verdict-only" and r.done]
+        power, expo = fits(mine)
+        if power is not None and expo is not None:
+            ns = [r.n for r in mine if r.n >= FIT_FROM] if sum(r.n >= FIT_FROM for r in mine) >= 3 \
+                else [r.n for r in mine]
             xs = [min(ns) + i * (max(ns) - min(ns)) / 100 for i in range(101)]
-            ax.plot(xs, [math.exp(power.intercept) * x ** power.slope for x in xs], color="tab:blue",
-                    linestyle="--", linewidth=1,
-                    label=f"fit: n^{power.slope:.2f} (R$^2$ {power.r2:.2f})")
+            if power.r2 >= expo.r2:  # draw the better of the two fits
+                ys = [math.exp(power.intercept) * x ** power.slope for x in xs]
+                label = f"fit: n^{power.slope:.2f} (R$^2$ {power.r2:.2f})"
+            else:
+                ys = [math.exp(expo.intercept + expo.slope * x) for x in xs]
+                label = f"fit: {math.exp(expo.slope):.2f}^n (R$^2$ {expo.r2:.2f})"
+            ax.plot(xs, ys, color="tab:blue", linestyle="--", linewidth=1, label=label)
         ax.axhline(timeout, color="grey", linestyle=":", linewidth=1)
         ax.set_yscale("log")
         extra = fam.threads(0)
@@ -210,6 +232,14 @@ def table(rows: list[Row], families: list[str]) -> str:
     return "\n".join(lines)
 
 
+def report_fits(rows: list[Row], families: list[str]) -> None:
+    print(f"fits of log(time) over the completed runs from n = {FIT_FROM} (model {MODEL}):")
+    for family in families:
+        for mode in MODES:
+            power, expo = fits([r for r in rows if r.family == family and r.mode == mode])
+            print(f"  {family:<12} {mode:<12} {describe_fits(power, expo)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-n", type=int, default=12)
@@ -223,10 +253,18 @@ def main() -> int:
                     help="larger sizes judged verdict-only (comma-separated; '' for none), so that "
                          "its fit is not all fixed overhead")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--from-tsv", type=Path, help="fit and plot the rows of an earlier run's TSV, judge nothing")
     args = ap.parse_args()
     extra = [int(x) for x in args.extra_n.split(",") if x.strip() and int(x) > args.max_n]
     families = args.family or list(FAMILIES)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.from_tsv:
+        rows = [r for r in read_tsv(args.from_tsv) if r.family in families]
+        print(table(rows, families))
+        report_fits(rows, families)
+        if not args.no_plot:
+            plot(args.out / "scaling.png", rows, families, args.timeout)
+        return 0
 
     checker = Checker()  # one per process: the model is compiled once
     warm = parse_test_text(FAMILIES["iriw"].generate(2).encode(), "<warm-up>")
@@ -264,11 +302,7 @@ def main() -> int:
     print()
     print(table(rows, families))
     print()
-    print(f"fits of log(time) over the completed runs (model {MODEL}):")
-    for family in families:
-        for mode in MODES:
-            power, expo = fits([r for r in rows if r.family == family and r.mode == mode])
-            print(f"  {family:<10} {mode:<12} {describe_fits(power, expo)}")
+    report_fits(rows, families)
 
     done = [r for r in rows if r.done]
     cpu, busy = sum(r.cpu for r in done), sum(r.seconds for r in done)
