@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from memcheck.corpus.conformance import compare_corpus
+from memcheck.corpus.conformance import compare_corpus, unfinished_report
 from memcheck.corpus.herd_tsv import read_herd_tsv
 
 HARD_SECONDS = 10.0
@@ -73,16 +73,8 @@ def main() -> int:
                 print(f"  {c.file}: memcheck {c.seconds:.2f} s {c.verdict}, herd7 {c.herd.seconds:.1f} s {c.herd.verdict}")
         worst = max(judged, key=lambda c: c.seconds / max(c.herd.seconds, 0.05))
         print(f"worst ratio: {worst.file} memcheck {worst.seconds:.2f} s, herd7 {worst.herd.seconds:.2f} s")
-    if unjudged:
-        done = [c for c in unjudged if c.verdict is not None]
-        with_line = [c for c in done if c.herd.result_comment]
-        agree = sum(c.verdict == c.herd.result_comment for c in with_line)
-        print(f"herd7 did not finish {len(unjudged)}: memcheck judged {len(done)} "
-              f"(slowest {max((c.seconds for c in unjudged), default=0):.2f} s, timeouts "
-              f"{sum(c.timeout for c in unjudged)}); the test's Result: line agrees on {agree} of {len(with_line)}")
-        for c in with_line:
-            if c.verdict != c.herd.result_comment:
-                print(f"  {c.file}: memcheck {c.verdict}, Result: {c.herd.result_comment}")
+    for line in unfinished_report(unjudged):
+        print(line)
     errors = [c for c in results if c.error]
     for c in errors:
         print(f"  ERROR {c.file}: {c.error}")

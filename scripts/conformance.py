@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from memcheck.corpus.conformance import compare_corpus
+from memcheck.corpus.conformance import compare_corpus, unfinished_report
 from memcheck.corpus.herd_tsv import read_herd_tsv
 
 
@@ -82,17 +82,8 @@ def main() -> int:
     if fast:
         worst = max(fast, key=lambda c: c.seconds)
         print(f"herd7 < 1 s: {len(fast)} tests, slowest for memcheck {worst.seconds:.1f} s ({worst.file})")
-    if unjudged:
-        # herd7 gave no verdict: the test's own Result: line is the reference
-        done_ = [c for c in unjudged if c.verdict is not None]
-        with_line = [c for c in done_ if c.herd.result_comment]
-        agree = sum(c.verdict == c.herd.result_comment for c in with_line)
-        print(f"herd7 TIMEOUT rows: {len(unjudged)} tests, judged {len(done_)}, agreeing with the"
-              f" test's Result line {agree} of {len(with_line)}, memcheck {sum(c.seconds for c in unjudged):.1f} s,"
-              f" max {max(c.seconds for c in unjudged):.1f} s")
-        for c in with_line:
-            if c.verdict != c.herd.result_comment:
-                print(f"  RESULT  {c.file}: memcheck {c.verdict}, Result line {c.herd.result_comment or '-'}")
+    for line in unfinished_report(unjudged):
+        print(line)
     print(f"wall time {wall:.1f} s with -j {args.jobs}")
     print("\nmismatches:")
     for c in results + unjudged:

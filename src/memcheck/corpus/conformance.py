@@ -103,3 +103,19 @@ def compare_corpus(root: Path, records: Iterable[HerdRecord], model: str = "lkmm
                 progress(c)
     out.sort(key=lambda c: c.file)
     return out
+
+
+def unfinished_report(unjudged: list[Comparison]) -> list[str]:
+    """Report lines on tests herd7 did not finish (TIMEOUT rows): with no
+    verdict of herd7's, the test's own Result: line is the reference."""
+    if not unjudged:
+        return []
+    done = [c for c in unjudged if c.verdict is not None]
+    with_line = [c for c in done if c.herd.result_comment]
+    agree = sum(c.verdict == c.herd.result_comment for c in with_line)
+    lines = [f"herd7 did not finish {len(unjudged)}: memcheck judged {len(done)} in "
+             f"{sum(c.seconds for c in unjudged):.1f} s (slowest {max(c.seconds for c in unjudged):.2f} s, "
+             f"timeouts {sum(c.timeout for c in unjudged)}); its Result: line agrees on {agree} of {len(with_line)}"]
+    lines += [f"  RESULT  {c.file}: memcheck {c.verdict}, Result: {c.herd.result_comment}"
+              for c in with_line if c.verdict != c.herd.result_comment]
+    return lines
