@@ -27,7 +27,8 @@ from memcheck.corpus.herd_tsv import read_herd_tsv
 ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power"}
 
 
-def report(results: dict[str, list[Comparison]], model: str, wall: float, jobs: int) -> None:
+def report(results: dict[str, list[Comparison]], model: str, wall: float, jobs: int,
+           verdict_only: bool = False) -> None:
     """The agreement table, then every mismatch."""
     print(f"{'arch':8} {'model':6} {'tests':>6} {'verdict%':>9} {'states%':>8} {'counts%':>8}"
           f" {'errors':>6} {'timeouts':>8} {'ours s':>8} {'max s':>6}")
@@ -49,7 +50,7 @@ def report(results: dict[str, list[Comparison]], model: str, wall: float, jobs: 
                 print(f"  ERROR   {name}: {r.error}")
             elif r.timeout:
                 print(f"  TIMEOUT {name} (herd7 {r.herd.verdict})")
-            elif not r.verdict_equal or not r.states_equal:
+            elif not r.verdict_equal or (not r.states_equal and not verdict_only):
                 kind = "VERDICT" if not r.verdict_equal else "STATES "
                 print(f"  {kind} {name}: memcheck {r.verdict}, herd7 {r.herd.verdict}")
                 extra, missing = r.state_diff()
@@ -59,7 +60,7 @@ def report(results: dict[str, list[Comparison]], model: str, wall: float, jobs: 
                     print(f"      only herd7:    {s}")
     for arch, rows in results.items():
         for r in rows:
-            if r.verdict_equal and r.states_equal and not r.counts_equal:
+            if r.verdict_equal and r.states_equal and not r.counts_equal and not verdict_only:
                 print(f"  COUNTS  {arch}/{r.file}: memcheck {r.witnesses[0]}/{r.witnesses[1]},"
                       f" herd7 {r.herd.positive}/{r.herd.negative}")
 
@@ -73,6 +74,8 @@ def main() -> int:
     ap.add_argument("--arch", action="append", default=[], help="only these architectures")
     ap.add_argument("--model", default="", help="judge every folder under this model instead")
     ap.add_argument("--match", default="", help="only files whose name contains this")
+    ap.add_argument("--verdict-only", action="store_true",
+                    help="decide verdicts without enumerating executions (no states or counts)")
     ap.add_argument("--tsv", type=Path, help="write one row per test here")
     args = ap.parse_args()
 
@@ -85,9 +88,9 @@ def main() -> int:
         rows = [r for r in read_herd_tsv(folder / "herd7.tsv").values() if r.judged and args.match in r.file]
         t0 = time.monotonic()
         results[arch] = compare_corpus(folder, rows, args.model or model, args.jobs, args.timeout,
-                                       witnesses_line=True)
+                                       verdict_only=args.verdict_only, witnesses_line=True)
         print(f"  {arch}: {len(rows)} tests in {time.monotonic() - t0:.1f} s", file=sys.stderr)
-    report(results, args.model, time.monotonic() - start, args.jobs)
+    report(results, args.model, time.monotonic() - start, args.jobs, args.verdict_only)
     if args.tsv:
         with open(args.tsv, "w") as f:
             f.write("file\therd\tours\tstates_equal\tcounts_equal\tseconds\terror\n")
