@@ -35,6 +35,11 @@ def both(checker, text: str, model: str = "lkmm"):
             checker.judge(test, model, verdict_only=True).verdict)
 
 
+def limited(checker, text: str, model: str):
+    """Judged with the listing stopped after one execution."""
+    return checker.judge(parse_test_text(text.encode(), "<test>"), model, max_executions=1).verdict
+
+
 @SETTINGS
 @given(shapes(copies=True).flatmap(lambda s: st.tuples(st.just(s), conditions(s))),
        st.sampled_from(("lkmm", "sc", "x86", "arm64", "power")))
@@ -46,6 +51,9 @@ def test_verdict_only_agrees_with_enumeration(checker, shape_condition, model):
     assert (quick.positive > 0) == (full.positive > 0)
     assert (quick.negative > 0) == (full.negative > 0)
     assert quick.flags == full.flags
+    cut = limited(checker, shape.text(condition=condition), model)
+    assert (cut.observation, cut.flags) == (full.observation, full.flags)
+    assert cut.exhaustive == (full.positive + full.negative <= 1)
     assert not quick.exhaustive and full.exhaustive
     # the witnesses it reports are executions enumeration finds
     assert set(quick.states) <= set(full.states)

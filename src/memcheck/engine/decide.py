@@ -67,9 +67,11 @@ class Decision:
     found: list[Allowed]
 
 
-def decide(refinement: Refinement, holds: z3.BoolRef, deadline: Optional[float] = None) -> Decision:
+def decide(refinement: Refinement, holds: z3.BoolRef, deadline: Optional[float] = None,
+           raised: frozenset[str] = frozenset()) -> Decision:
     """The verdict's questions on `refinement`, whose candidates tie the
-    literal `holds` to the condition's proposition."""
+    literal `holds` to the condition's proposition; flags in `raised` are
+    known to be raised by an allowed execution (one listed before)."""
     positive = first_allowed(refinement, holds, deadline)
     negative = first_allowed(refinement, z3.Not(holds), deadline)
     found = [a for a in (positive, negative) if a is not None]
@@ -78,9 +80,9 @@ def decide(refinement: Refinement, holds: z3.BoolRef, deadline: Optional[float] 
     ruled_out = (evaluator.flags_ruled_out(refinement.check(found[0].candidate).execution)
                  if found and single_path(refinement) else frozenset())
     for flag in model_flags(evaluator):
-        if flag not in ruled_out and not any(flag in a.flags for a in found):
+        if flag not in ruled_out | raised and not any(flag in a.flags for a in found):
             witness = flag_witness(refinement, flag, deadline)
             if witness is not None:
                 found.append(witness)
     return Decision(positive is not None, negative is not None,
-                    frozenset().union(*(a.flags for a in found)), found)
+                    raised.union(*(a.flags for a in found)), found)

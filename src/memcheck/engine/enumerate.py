@@ -139,16 +139,17 @@ class Refinement:
 
 
 def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,
-                       limit: Optional[int] = None) -> Optional[list[Allowed]]:
-    """Every execution the model allows, or None past `limit` of them.  Each
-    is blocked only under an assumption of this listing, so the refinement
-    can still answer other questions afterwards (what it refuted stands)."""
+                       limit: Optional[int] = None) -> tuple[list[Allowed], bool]:
+    """The executions the model allows, and whether that is all of them
+    (False when there are more than `limit`).  Each is blocked only under an
+    assumption of this listing, so the refinement can still answer other
+    questions afterwards (what it refuted stands)."""
     listing = z3.Bool("listing executions", refinement.enc.ctx)
     allowed: list[Allowed] = []
     for checked in refinement.candidates(deadline, assumptions=(listing,)):
         if not checked.result.violations:
             if limit is not None and len(allowed) >= limit:
-                return None
+                return allowed, False
             allowed.append(Allowed(checked.candidate, checked.result.flags))
             refinement.block(checked, under=listing)
-    return allowed
+    return allowed, True

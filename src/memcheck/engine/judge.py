@@ -43,7 +43,9 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
         refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
     holds = z3.Bool("condition holds", refinement.enc.ctx)
     refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
-    allowed = None if verdict_only else allowed_executions(refinement, deadline, max_executions)
+    allowed, complete = [], False
+    if not verdict_only:
+        allowed, complete = allowed_executions(refinement, deadline, max_executions)
     locs = observed_locations(test)
 
     def verdict(states, positive: int, negative: int, flags, exhaustive: bool) -> Verdict:
@@ -53,8 +55,8 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
                        candidates=refinement.proposed, exhaustive=exhaustive,
                        limit=None if exhaustive or verdict_only else max_executions)
 
-    if allowed is None:
-        d = decide(refinement, holds, deadline)
+    if not complete:
+        d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in allowed)))
         states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
         return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, False), program, d.found)
     states: dict = {}
