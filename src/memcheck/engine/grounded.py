@@ -21,6 +21,7 @@ from typing import Callable, Mapping, Optional, Sequence
 
 import z3
 
+from ..cat import relation as R
 from ..lower.program import Program, Value, VBranch, VConst, VOp, VRead
 from .values import evaluate
 
@@ -43,53 +44,15 @@ def value_reads(program: Program, v: Optional[Value]) -> frozenset[int]:
 def cyclic_reads(program: Program, rf_of_read: dict[int, list[int]]) -> set[int]:
     """Reads on a cycle of possible value flow (read -> write it may read
     from -> reads that write's value depends on)."""
-    feeds = {r: set().union(*(value_reads(program, program.events[w].value) for w in ws))
-             for r, ws in rf_of_read.items()}
-    # strongly connected components (iterative Tarjan) of read -> reads it is fed by
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    out: set[int] = set()
-    counter = 0
-    for root in feeds:
-        if root in index:
-            continue
-        work = [(root, iter(sorted(feeds.get(root, ()))))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, it = work[-1]
-            advanced = False
-            for nxt in it:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(sorted(feeds.get(nxt, ())))))
-                    advanced = True
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    x = stack.pop()
-                    on_stack.discard(x)
-                    component.append(x)
-                    if x == node:
-                        break
-                if len(component) > 1 or node in feeds.get(node, ()):
-                    out.update(component)
-    return out
+    fed_by = [0] * len(program.events)  # read -> the reads feeding it, as a bit row
+    for r, ws in rf_of_read.items():
+        for w in ws:
+            for s in value_reads(program, program.events[w].value):
+                fed_by[r] |= 1 << s
+    if not any(fed_by):
+        return set()
+    reach = R.plus(tuple(fed_by))
+    return {r for r in rf_of_read if (reach[r] >> r) & 1}
 
 
 def live_term(enc, v: Optional[Value], leaf: Callable[[int], z3.BoolRef]) -> z3.BoolRef:
