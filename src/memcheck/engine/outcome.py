@@ -6,8 +6,7 @@ from typing import Optional, Union
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
-from ..lower.program import Program
-from ..lower.program import Value
+from ..lower.program import Program, Value
 from .candidate import Candidate
 from .grounded import live_reads, thin_air_origin
 from .values import evaluate
