@@ -38,6 +38,7 @@ def main() -> int:
     ap.add_argument("--hard", action="store_true",
                     help=f"only tests herd7 needs more than {HARD_SECONDS:g} s for or did not finish")
     ap.add_argument("--verdict-only", action="store_true", help="decide verdicts without enumerating")
+    ap.add_argument("--states-only", action="store_true", help="list final states without counting executions")
     args = ap.parse_args()
 
     rows = [r for r in read_herd_tsv(args.corpus / "herd7.tsv").values()
@@ -50,9 +51,9 @@ def main() -> int:
         rows = random.Random(args.seed).sample(sorted(rows, key=lambda r: r.file), min(args.sample, len(rows)))
     start = time.monotonic()
     results = compare_corpus(args.corpus, rows, "lkmm", args.jobs, args.timeout,
-                             verdict_only=args.verdict_only)
+                             verdict_only=args.verdict_only, states_only=args.states_only)
     wall = time.monotonic() - start
-    mode = "verdict only" if args.verdict_only else "full enumeration"
+    mode = "verdict only" if args.verdict_only else "states only" if args.states_only else "full enumeration"
     judged = [c for c in results if c.herd.judged]
     unjudged = [c for c in results if not c.herd.judged]
     print(f"tests {len(results)}  -j {args.jobs}  {mode}")

@@ -31,6 +31,8 @@ def main() -> int:
                     help="also run tests herd7 timed out on (TIMEOUT rows)")
     ap.add_argument("--verdict-only", action="store_true",
                     help="decide verdicts without enumerating executions (no states or counts)")
+    ap.add_argument("--states-only", action="store_true",
+                    help="list final states without counting executions (no counts to compare)")
     ap.add_argument("--tsv", type=Path, help="write one row per test here")
     args = ap.parse_args()
 
@@ -48,7 +50,7 @@ def main() -> int:
             print(f"  {done[0]}/{len(rows)} tests, {time.monotonic() - start:.0f} s", file=sys.stderr)
 
     results = compare_corpus(args.corpus, rows, args.model, args.jobs, args.timeout, progress,
-                             args.verdict_only)
+                             args.verdict_only, states_only=args.states_only)
     unjudged = [c for c in results if not c.herd.judged]
     results = [c for c in results if c.herd.judged]
     wall = time.monotonic() - start

@@ -249,7 +249,7 @@ def test_workers_are_replaced_after_their_share_of_tasks():
     assert sorted(pool.run([0.0] * 5)) == [(i, Finished(0.0)) for i in range(5)]
 
 
-def test_verdict_only_check_grades_like_enumeration_and_is_cached_apart(tmp_path):
+def test_verdict_and_states_only_checks_grade_like_enumeration_and_are_cached_apart(tmp_path):
     report = tmp_path / "report.json"
 
     def run(*extra: str) -> dict:
@@ -266,6 +266,10 @@ def test_verdict_only_check_grades_like_enumeration_and_is_cached_apart(tmp_path
     assert all(x["exhaustive"] for x in full["results"] if x["verdict"])
     assert not any(x["exhaustive"] for x in quick["results"] if x["verdict"])
     assert run("--verdict-only")["summary"]["cache_hits"] == len(quick["results"])
+    states = run("--states-only")
+    assert states["summary"]["cache_hits"] == 0
+    assert [(key(x), x["status"], x["verdict"], x["flags"]) for x in states["results"]] == \
+        [(key(x), x["status"], x["verdict"], x["flags"]) for x in full["results"]]
 
 
 def test_verdict_only_decides_the_slow_test_quickly(tmp_path):

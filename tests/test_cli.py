@@ -40,7 +40,8 @@ def test_json_lines_schema():
     assert r.exit_code == 0
     rec = json.loads(r.output.strip())
     assert set(rec) == {"file", "name", "model", "verdict", "positive", "negative",
-                        "states", "flags", "condition", "seconds", "exhaustive", "execution_limit"}
+                        "states", "flags", "condition", "seconds", "exhaustive", "states_complete",
+                        "execution_limit"}
     assert rec["model"] == "lkmm" and rec["verdict"] == "Never"
     assert {"1:r0": 1, "1:r1": 0} not in rec["states"]
     assert all(isinstance(v, int) for s in rec["states"] for v in s.values())
@@ -58,6 +59,17 @@ def test_verdict_only_prints_the_observation_and_its_witnesses():
     assert "Observation SB+once+once Sometimes" in lines
     table = run("--verdict-only", "--model", "lkmm,sc", str(LITMUS / "SB+once+once.litmus")).output
     assert "≥1" in table and "Never" in table  # SC forbids it: no positive witness
+
+
+def test_states_only_lists_states_without_counts():
+    full = run(str(LITMUS / "IRIW+mb+mb.litmus")).output.splitlines()
+    lines = run("--states-only", str(LITMUS / "IRIW+mb+mb.litmus")).output.splitlines()
+    # herd7's block without the witness counts
+    expected = [l for l in full if not l.startswith(("Time", "Witnesses", "Positive", "Observation"))]
+    assert [l for l in lines if not l.startswith(("Time", "Observation"))] == expected
+    assert "Observation IRIW+mb+mb Never" in lines
+    both = run("--states-only", "--verdict-only", str(LITMUS / "IRIW+mb+mb.litmus"))
+    assert both.exit_code == 2 and "exclude each other" in both.output
 
 
 def test_past_the_execution_limit_the_verdict_is_decided_without_listing():

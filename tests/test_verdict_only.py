@@ -1,4 +1,5 @@
-"""Verdict-only judging (`run --verdict-only`) decides what enumeration does."""
+"""Verdict-only judging (`run --verdict-only`) decides what enumeration does;
+states-only judging (`run --states-only`) lists the states it lists."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
@@ -51,6 +52,11 @@ def test_verdict_only_agrees_with_enumeration(checker, shape_condition, model):
     assert (quick.positive > 0) == (full.positive > 0)
     assert (quick.negative > 0) == (full.negative > 0)
     assert quick.flags == full.flags
+    states = checker.judge(parse_test_text(shape.text(condition=condition).encode(), "<test>"), model,
+                           states_only=True).verdict
+    assert states.states == full.states
+    assert (states.observation, states.ok, states.flags) == (full.observation, full.ok, full.flags)
+    assert states.states_complete and not states.exhaustive
     cut = limited(checker, shape.text(condition=condition), model)
     assert (cut.observation, cut.flags) == (full.observation, full.flags)
     assert cut.exhaustive == (full.positive + full.negative <= 1)

@@ -148,24 +148,26 @@ class Checker:
         return ""
 
     def judge(self, test: A.Test, model: str, timeout: Optional[float] = None,
-              verdict_only: bool = False, max_executions: Optional[int] = None) -> Judgement:
-        """herd7's result for `test` under `model`; with `verdict_only` (or
-        past `max_executions` allowed executions) the verdict and flags,
-        decided without enumerating executions."""
+              verdict_only: bool = False, max_executions: Optional[int] = None,
+              states_only: bool = False) -> Judgement:
+        """herd7's result for `test` under `model`; with `states_only`, the
+        final states without witness counts; with `verdict_only` (or past
+        `max_executions` allowed executions) the verdict and flags, decided
+        without enumerating executions."""
         if isinstance(test, AsmTest):
-            return self.judge_asm(test, model, timeout, verdict_only, max_executions)
+            return self.judge_asm(test, model, timeout, verdict_only, max_executions, states_only)
         spec = self.index[model]
         program = lower_c(test, self.target(spec.lowering))
         return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only,
-                                   max_executions)
+                                   max_executions, states_only)
 
     def _judge_program(self, test, program, evaluator: Evaluator, model: str, timeout: Optional[float],
-                       verdict_only: bool, max_executions: Optional[int]) -> Judgement:
+                       verdict_only: bool, max_executions: Optional[int], states_only: bool) -> Judgement:
         deadline = time.monotonic() + timeout if timeout else None
         if self._z3 is None:
             self._z3 = z3.Context()
         return judge_program(test, program, evaluator, model, condition_text(test.condition), deadline,
-                             self._z3, verdict_only, max_executions)
+                             self._z3, verdict_only, max_executions, states_only)
 
     def asm_model(self, test: AsmTest, model: str) -> str:
         """The model an assembly test is judged under: `model` when it judges
@@ -196,11 +198,12 @@ class Checker:
         return out
 
     def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None,
-                  verdict_only: bool = False, max_executions: Optional[int] = None) -> Judgement:
+                  verdict_only: bool = False, max_executions: Optional[int] = None,
+                  states_only: bool = False) -> Judgement:
         """Judge an X86, AArch64 or PPC test: lower its instructions directly."""
         model = self.asm_model(test, model)
         return self._judge_program(test, lower_asm(test), self.asm_evaluator(model), model,
-                                   timeout, verdict_only, max_executions)
+                                   timeout, verdict_only, max_executions, states_only)
 
     def asm_evaluator(self, name: str) -> Evaluator:
         """A model as it judges assembly tests: with its cat variant "asm"

@@ -49,8 +49,10 @@ def main() -> None:
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
         atomics: str = "lse", kernel: str = "current", verdict_only: bool = False,
-        max_executions: int = MAX_EXECUTIONS) -> None:
+        max_executions: int = MAX_EXECUTIONS, states_only: bool = False) -> None:
     """Judge litmus tests and print herd7's result block for each."""
+    if verdict_only and states_only:
+        raise click.UsageError("--verdict-only and --states-only exclude each other")
     checker = Checker(atomics=atomics, kernel=kernel)
     try:
         models = checker.model_names(model_spec)
@@ -68,7 +70,7 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
         verdicts = []
         for m in checker.models_for(test, models):
             try:
-                judgement = checker.judge(test, m, timeout, verdict_only, max_executions or None)
+                judgement = checker.judge(test, m, timeout, verdict_only, max_executions or None, states_only)
                 verdicts.append(judgement.verdict)
                 if graph_dir or dot_dir:
                     write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),

@@ -23,6 +23,9 @@ def verdict_options(f):
                      show_default=True,
                      help="Past this many allowed executions, stop listing them and decide the "
                           "verdict and flags without enumerating (0: no limit).")(f)
+    f = click.option("--states-only", is_flag=True,
+                     help="List every final state and the verdict without counting executions: "
+                          "one execution per state.")(f)
     f = click.option("--verdict-only", is_flag=True,
                      help="Decide the verdict and flags without enumerating executions: fast on wide "
                           "tests; prints the witnesses found instead of every final state, no counts.")(f)

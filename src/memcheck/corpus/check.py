@@ -50,6 +50,7 @@ class CheckOptions:
     html: Optional[Path] = None  # a report page and a witness graph per verdict in this folder
     verdict_only: bool = False  # verdicts and flags without enumerating executions
     max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
+    states_only: bool = False  # every final state, executions not counted
 
 
 def litmus_files(paths: Sequence[str]) -> list[str]:
@@ -139,7 +140,7 @@ class Run:
             self.on_result(r)
         pictures = self.pictures
         tasks = [Task(f, raw, m, o.timeout, picture=pictures is not None, verdict_only=o.verdict_only,
-                      max_executions=o.max_executions)
+                      max_executions=o.max_executions, states_only=o.states_only)
                  for f, raw in read for m in self.models]
         keys: list[str] = []
         hits: dict[str, Judged] = {}
@@ -270,8 +271,11 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
 def check_command(paths: tuple[str, ...], model_spec: str, expect: Optional[Path], result_model: str,
                   junit: Optional[Path], json_path: Optional[Path], html_dir: Optional[Path],
                   jobs: Optional[int], timeout: Optional[float], no_cache: bool, verdict_only: bool,
-                  max_executions: int, scheduler: Optional[str]) -> None:
+                  max_executions: int, states_only: bool, scheduler: Optional[str]) -> None:
     """Check a litmus corpus against its expected results (CI)."""
+    if verdict_only and states_only:
+        raise click.UsageError("--verdict-only and --states-only exclude each other")
     options = CheckOptions(paths, model_spec, result_model, expect, jobs, timeout, not no_cache,
-                           scheduler, junit, json_path, html_dir, verdict_only, max_executions or None)
+                           scheduler, junit, json_path, html_dir, verdict_only, max_executions or None,
+                           states_only)
     raise SystemExit(run_check(options, Console(), Console(stderr=True)))

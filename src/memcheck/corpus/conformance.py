@@ -46,24 +46,26 @@ class Comparison:
 _checker = None
 
 
-def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, bool]) -> Comparison:
+def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, bool, bool]) -> Comparison:
     from ..checker import Checker, read_test
     from ..engine.enumerate import Timeout
     global _checker
-    root, rel, herd, model, timeout, verdict_only, witnesses_line = args
+    root, rel, herd, model, timeout, verdict_only, witnesses_line, states_only = args
     if _checker is None:
         _checker = Checker()
     cmp = Comparison(rel, herd)
     start = time.monotonic()
     try:
         test = read_test(str(Path(root) / rel))
-        v = _checker.judge(test, model, timeout, verdict_only).verdict
+        v = _checker.judge(test, model, timeout, verdict_only, states_only=states_only).verdict
         cmp.verdict = v.observation
         cmp.flags_equal = (",".join(v.flags) or "-") == herd.flags
         if verdict_only:  # no states or counts to compare
             return cmp
         cmp.states = canonical_states(v)
         cmp.states_equal = cmp.states == canonical_herd_states(herd.states)
+        if states_only:  # no counts to compare
+            return cmp
         # herd7's Witnesses line counts the executions satisfying a whole ~exists condition
         flip = witnesses_line and v.quantifier == "~exists"
         cmp.witnesses = (v.negative, v.positive) if flip else (v.positive, v.negative)
@@ -82,12 +84,14 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, b
 def compare_corpus(root: Path, records: Iterable[HerdRecord], model: str = "lkmm",
                    jobs: int = 1, timeout: Optional[float] = 60.0,
                    progress=None, verdict_only: bool = False,
-                   witnesses_line: bool = False) -> list[Comparison]:
+                   witnesses_line: bool = False, states_only: bool = False) -> list[Comparison]:
     """Judge each recorded test and compare with herd7's row (with
     `verdict_only`, the verdict alone, decided without enumeration).
     `witnesses_line`: the record's counts are those of herd7's `Positive: P
-    Negative: N` line rather than its Observation line."""
-    work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line) for r in records]
+    Negative: N` line rather than its Observation line.  With `states_only`,
+    final states without witness counts."""
+    work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line, states_only)
+            for r in records]
     out: list[Comparison] = []
     if jobs <= 1:
         for w in work:

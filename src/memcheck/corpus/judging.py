@@ -32,12 +32,15 @@ class Task:
     known: Optional["Judged"] = None  # a cached result: draw its picture only, do not judge again
     verdict_only: bool = False  # decide the verdict and flags without enumerating executions
     max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
+    states_only: bool = False  # every final state, executions not counted
 
     @property
     def mode(self) -> str:
         """How the task judges, as part of its cache key ("" for herd7's full listing)."""
         if self.verdict_only:
             return "verdict-only"
+        if self.states_only:
+            return "states-only"
         return f"max-executions {self.max_executions}" if self.max_executions else ""
 
 
@@ -119,7 +122,8 @@ def judge_task(checker: Checker, task: Task) -> Judged:
         model = checker.asm_model(test, task.model) if isinstance(test, AsmTest) else task.model
         info["judged_model"] = model
         checker.evaluator(model)  # compile outside the time limit
-        judgement = checker.judge(test, task.model, task.timeout, task.verdict_only, task.max_executions)
+        judgement = checker.judge(test, task.model, task.timeout, task.verdict_only, task.max_executions,
+                                  task.states_only)
         v = judgement.verdict
         info["judged_model"] = v.model
         judged = Judged(**info, verdict=v.observation, flags=tuple(v.flags), positive=v.positive,

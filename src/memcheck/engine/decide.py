@@ -75,8 +75,17 @@ def decide(refinement: Refinement, holds: z3.BoolRef, deadline: Optional[float] 
     positive = first_allowed(refinement, holds, deadline)
     negative = first_allowed(refinement, z3.Not(holds), deadline)
     found = [a for a in (positive, negative) if a is not None]
-    # with one path only, what the model rules out on a witness's path it rules out everywhere
+    flags = raised_flags(refinement, found, deadline, raised)
+    return Decision(positive is not None, negative is not None, flags, found)
+
+
+def raised_flags(refinement: Refinement, found: list[Allowed], deadline: Optional[float] = None,
+                 raised: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The flags some allowed execution raises: those of `found` and
+    `raised`, and each other flag of the model that a search finds (its
+    witness appended to `found`)."""
     evaluator = refinement.evaluator
+    # with one path only, what the model rules out on a witness's path it rules out everywhere
     ruled_out = (evaluator.flags_ruled_out(refinement.check(found[0].candidate).execution)
                  if found and single_path(refinement) else frozenset())
     for flag in model_flags(evaluator):
@@ -84,5 +93,4 @@ def decide(refinement: Refinement, holds: z3.BoolRef, deadline: Optional[float] 
             witness = flag_witness(refinement, flag, deadline)
             if witness is not None:
                 found.append(witness)
-    return Decision(positive is not None, negative is not None,
-                    raised.union(*(a.flags for a in found)), found)
+    return raised.union(*(a.flags for a in found))

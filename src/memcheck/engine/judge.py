@@ -3,7 +3,8 @@
 Every allowed execution is enumerated, as herd7 does, up to a limit; past
 it (or when only the verdict is asked for) the verdict and flags are decided
 by reachability questions to the same refinement (engine/decide.py), which
-keeps what enumeration refuted.
+keeps what enumeration refuted.  Asked for the states only, one execution
+per final state is listed (engine/states.py).
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from ..cat.evaluate import Evaluator
 from ..litmus import ast as A
 from ..lower.program import Program
 from .condition import prop_term
-from .decide import decide
+from .decide import decide, raised_flags
 from .enumerate import Refinement, allowed_executions
 from .outcome import FinalState, Verdict, observed_locations, state_sort_key
+from .states import allowed_states
 
 
 @dataclass
@@ -33,32 +35,42 @@ class Judgement:
 def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: str,
                   condition_text: str, deadline: Optional[float] = None,
                   ctx: Optional[z3.Context] = None, verdict_only: bool = False,
-                  max_executions: Optional[int] = None) -> Judgement:
+                  max_executions: Optional[int] = None, states_only: bool = False) -> Judgement:
     """Every allowed execution of `program`, summarised as herd7 does; with
+    `states_only`, every final state without witness counts; with
     `verdict_only`, or past `max_executions` allowed executions, the verdict
-    and flags alone with the witnesses found (Verdict.exhaustive False)."""
+    and flags alone with the witnesses found."""
     start = time.monotonic()
     refinement = Refinement(program, evaluator, ctx)
     if test.filter is not None:
         refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
     holds = z3.Bool("condition holds", refinement.enc.ctx)
     refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
-    allowed, complete = [], False
-    if not verdict_only:
-        allowed, complete = allowed_executions(refinement, deadline, max_executions)
     locs = observed_locations(test)
 
-    def verdict(states, positive: int, negative: int, flags, exhaustive: bool) -> Verdict:
+    def verdict(states, positive: int, negative: int, flags, exhaustive: bool,
+                states_complete: bool = True) -> Verdict:
+        listed = exhaustive or states_complete or verdict_only
         return Verdict(name=test.name, model=model, quantifier=test.condition.quantifier,
                        condition=condition_text, states=states, positive=positive, negative=negative,
                        flags=sorted(flags), seconds=time.monotonic() - start, file=test.source,
                        candidates=refinement.proposed, exhaustive=exhaustive,
-                       limit=None if exhaustive or verdict_only else max_executions)
+                       states_complete=states_complete, limit=None if listed else max_executions)
 
+    if states_only and not verdict_only:
+        found = allowed_states(refinement, test, program, locs, deadline)
+        held = [FinalState(test, program, a.candidate).holds(test.condition.prop) for a in found]
+        states = sorted((FinalState(test, program, a.candidate).state(locs) for a in found), key=state_sort_key)
+        flags = raised_flags(refinement, list(found), deadline)
+        return Judgement(verdict(states, int(any(held)), int(not all(held)), flags, False), program, found)
+    allowed, complete = [], False
+    if not verdict_only:
+        allowed, complete = allowed_executions(refinement, deadline, max_executions)
     if not complete:
         d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in allowed)))
         states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
-        return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, False), program, d.found)
+        return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, False, False),
+                         program, d.found)
     states: dict = {}
     positive = negative = 0
     flags: set[str] = set()

@@ -31,9 +31,11 @@ class Verdict:
     seconds: float = 0.0
     file: str = ""
     candidates: int = 0
-    # False for a verdict decided without enumeration: `states` are the
-    # witnesses found, `positive`/`negative` say only whether one exists
+    # False when executions were not all counted: `positive`/`negative` say
+    # only whether one exists
     exhaustive: bool = True
+    # False when final states were not all listed: `states` are the witnesses found
+    states_complete: bool = True
     limit: Optional[int] = None  # not exhaustive because more executions than this were allowed
 
     @property

@@ -16,20 +16,22 @@ def format_state(state: State) -> str:
 def format_verdict(v: Verdict) -> str:
     """The block herd7 prints for one test."""
     kind = "Required" if v.quantifier == "forall" else "Allowed"
-    if not v.exhaustive:
+    if not v.states_complete:
         return format_decided(v, kind)
     lines = [f"Test {v.name} {kind}", f"States {len(v.states)}"]
     lines += [format_state(s) for s in v.states]
     lines.append("Ok" if v.ok else "No")
-    lines.append("Witnesses")
-    if v.quantifier == "~exists":
-        # herd7 counts the executions satisfying the whole ~exists condition
-        lines.append(f"Positive: {v.negative} Negative: {v.positive}")
-    else:
-        lines.append(f"Positive: {v.positive} Negative: {v.negative}")
+    if v.exhaustive:
+        lines.append("Witnesses")
+        if v.quantifier == "~exists":
+            # herd7 counts the executions satisfying the whole ~exists condition
+            lines.append(f"Positive: {v.negative} Negative: {v.positive}")
+        else:
+            lines.append(f"Positive: {v.positive} Negative: {v.negative}")
     lines += [f"Flag {f}" for f in v.flags]
     lines.append(f"Condition {v.condition}")
-    lines.append(f"Observation {v.name} {v.observation} {v.positive} {v.negative}")
+    counts = f" {v.positive} {v.negative}" if v.exhaustive else ""  # states only: not counted
+    lines.append(f"Observation {v.name} {v.observation}{counts}")
     lines.append(f"Time {v.name} {v.seconds:.2f}")
     return "\n".join(lines) + "\n"
 

@@ -23,6 +23,7 @@ def verdict_record(v: Verdict) -> dict[str, Any]:
         # false: decided without enumeration; states are the witnesses found
         # and positive/negative only say whether one exists
         "exhaustive": v.exhaustive,
+        "states_complete": v.states_complete,
         "execution_limit": v.limit,  # the limit that stopped the listing, if one did
     }
 
