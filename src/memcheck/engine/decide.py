@@ -4,8 +4,9 @@ herd7's Observation is Never, Always or Sometimes according to whether some
 allowed execution satisfies the condition's proposition and whether some
 allowed execution falsifies it.  Each is one search over candidates
 restricted (by an assumption literal) to one side; refutations learned on
-one side hold for the other, since they depend only on the model.  Each
-flag is one more question: an allowed execution raising it.  The cost
+one side hold for the other, since they depend only on the model.  The
+flags are one more question: allowed executions raising those not yet
+seen.  The cost
 follows the number of refutations, not the number of executions, which on
 wide tests is exponentially smaller; final states and witness counts are
 not enumerated (the witnesses found are reported).
@@ -31,19 +32,26 @@ def first_allowed(refinement: Refinement, side: Optional[z3.BoolRef],
     return None
 
 
-def flag_witness(refinement: Refinement, flag: str, deadline: Optional[float]) -> Optional[Allowed]:
-    """An allowed execution raising `flag`.  Allowed executions without it
-    are set aside for this question only: a whole path at once where the
-    model rules the flag out statically on it, else one by one."""
-    seeking = z3.Bool(f"seek {flag}", refinement.enc.ctx)
+def flag_witnesses(refinement: Refinement, wanted: set[str], deadline: Optional[float]) -> list[Allowed]:
+    """Allowed executions raising the flags of `wanted`, one search for them
+    all.  Allowed executions raising none of the flags still wanted are set
+    aside for this search only (they raise none of any smaller set either):
+    a whole path at once where the model rules them all out statically on
+    it, else one by one."""
+    seeking = z3.Bool("seeking flags", refinement.enc.ctx)
+    found: list[Allowed] = []
+    wanted = set(wanted)
     for checked in refinement.candidates(deadline, assumptions=(seeking,)):
+        if not wanted:
+            break
         if checked.result.violations:
             continue
-        if flag in checked.result.flags:
-            return Allowed(checked.candidate, checked.result.flags)
-        ruled_out = flag in refinement.evaluator.flags_ruled_out(checked.execution)
+        if wanted & checked.result.flags:
+            wanted -= checked.result.flags
+            found.append(Allowed(checked.candidate, checked.result.flags))
+        ruled_out = wanted <= refinement.evaluator.flags_ruled_out(checked.execution)
         refinement.block(checked, under=seeking, whole_path=ruled_out)
-    return None
+    return found
 
 
 def single_path(refinement: Refinement) -> bool:
@@ -88,9 +96,7 @@ def raised_flags(refinement: Refinement, found: list[Allowed], deadline: Optiona
     # with one path only, what the model rules out on a witness's path it rules out everywhere
     ruled_out = (evaluator.flags_ruled_out(refinement.check(found[0].candidate).execution)
                  if found and single_path(refinement) else frozenset())
-    for flag in model_flags(evaluator):
-        if flag not in ruled_out | raised and not any(flag in a.flags for a in found):
-            witness = flag_witness(refinement, flag, deadline)
-            if witness is not None:
-                found.append(witness)
+    wanted = set(model_flags(evaluator)) - ruled_out - raised.union(*(a.flags for a in found))
+    if wanted:
+        found += flag_witnesses(refinement, wanted, deadline)
     return raised.union(*(a.flags for a in found))

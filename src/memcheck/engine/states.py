@@ -27,20 +27,27 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
     """One allowed execution for each final state over `locs`."""
     enc = refinement.enc
     listing = z3.Bool("listing states", enc.ctx)
-    terms = [(loc, location_term(enc, test, loc), location_term(enc, test, loc, enc.determined_value))
+    terms = [(location_term(enc, test, loc), location_term(enc, test, loc, enc.determined_value))
              for loc in locs]
+    # "location i ends with another value than v" (v None: than a symbol), one
+    # literal each, defined once: the clauses blocking states stay small
+    differs: dict[tuple[int, Optional[int]], z3.BoolRef] = {}
+
+    def other_than(i: int, v: Optional[int]) -> z3.BoolRef:
+        lit = differs.get((i, v))
+        if lit is None:
+            value, determined = terms[i]
+            lit = differs[(i, v)] = z3.Bool(f"differs {i} {v}", enc.ctx)
+            refinement.solver.add(lit == (determined if v is None else
+                                          z3.Or(z3.Not(determined), value != z3.BitVecVal(v, value.size(), enc.ctx))))
+        return lit
+
     found: list[Allowed] = []
     for checked in refinement.candidates(deadline, assumptions=(listing,)):
         if checked.result.violations:
             continue
         found.append(Allowed(checked.candidate, checked.result.flags))
         fs = FinalState(test, program, checked.candidate)
-        other = []
-        for loc, value, determined in terms:
-            if fs.undetermined(loc):  # out of thin air: only a determined value differs
-                other.append(determined)
-            else:
-                v = z3.BitVecVal(fs.value(loc), value.size(), enc.ctx)
-                other.append(z3.Or(z3.Not(determined), value != v))
+        other = [other_than(i, None if fs.undetermined(loc) else fs.value(loc)) for i, loc in enumerate(locs)]
         refinement.solver.add(z3.Implies(listing, z3.Or(other) if other else z3.BoolVal(False, enc.ctx)))
     return found
