@@ -2,27 +2,29 @@
 """How memcheck's time grows with the number of threads, per test family.
 
 For each family of `families.py` and each n = 2..--max-n, judges the test
-under the LKMM twice (and verdict-only at the larger sizes of --extra-n):
+under the LKMM three ways (and verdict-only at the larger sizes of
+--extra-n):
 
-- verdict only (`verdict_only=True`): the Observation, decided without
-  enumerating executions;
-- full enumeration (`verdict_only=False`): every allowed execution, as
-  herd7 does; exponential in n, so a family stops being enumerated at the
-  first n whose time exceeds --timeout.
+- verdict only (`verdict_only=True`): the Observation and flags, decided
+  without enumerating executions;
+- states only (`states_only=True`): every final state, one allowed
+  execution each, no witness counts;
+- full enumeration: every allowed execution, as herd7 does; exponential in
+  n.
 
-The time is the wall-clock median of --repeat runs (time.perf_counter).
-Every verdict is checked against the family's expected one; the exit code
-is 1 when one differs or a judgement crashed.  A verdict-only run that
-times out also stops that family's verdict-only runs (it is reported, but
-is not a failure).
+A mode stops for a family at the first n whose time exceeds --timeout (a
+timeout is reported, not a failure).  The time is the wall-clock median of
+--repeat runs for runs under a second (time.perf_counter), one run above.  Every verdict is checked against the
+family's expected one; the exit code is 1 when one differs or a judgement
+crashed.
 
 Writes OUT/scaling.tsv (family, n, threads, mode, seconds, verdict,
-candidates) and OUT/scaling.png (one panel per family, both modes, log
-time, the better fit of the verdict-only times), fits log(time)
-against log(n) (power law t = a n^k) and against n (exponential t = a b^n)
-by least squares, and prints a table.
+candidates) and OUT/scaling.png (one panel per family, every mode, log
+time, the better fit of the verdict-only times), fits log(time) against
+log(n) (power law t = a n^k) and against n (exponential t = a b^n) by least
+squares, and prints a table.
 
-    PYTHONPATH=src python benchmarks/scaling.py --max-n 12 --timeout 60 --out benchmarks/results
+    PYTHONPATH=src python benchmarks/scaling.py --max-n 12 --timeout 30 --out benchmarks/results
 """
 from __future__ import annotations
 
@@ -42,7 +44,9 @@ from families import FAMILIES  # noqa: E402
 from memcheck.checker import Checker, parse_test_text  # noqa: E402
 from memcheck.engine.enumerate import Timeout  # noqa: E402
 
-MODES = ("verdict-only", "full")
+MODES = ("verdict-only", "states-only", "full")
+LABELS = {"verdict-only": "verdict only", "states-only": "states only (no counts)",
+          "full": "full enumeration (herd7's way)"}
 MODEL = "lkmm"
 
 
@@ -85,6 +89,7 @@ def least_squares(xs: list[float], ys: list[float]) -> Optional[Fit]:
     return Fit(slope, intercept, r2, len(xs))
 
 
+REPEAT_BELOW = 1.0  # seconds: a run shorter than this is repeated (--repeat), the median kept
 FIT_FROM = 8  # smaller sizes take milliseconds of fixed cost: they say nothing of growth
 
 
@@ -114,7 +119,8 @@ def judge_once(checker: Checker, test, mode: str, timeout: float) -> tuple[float
     """(wall seconds, cpu seconds, verdict, candidates) of one judgement."""
     cpu0, t0 = time.process_time(), time.perf_counter()
     try:
-        v = checker.judge(test, MODEL, timeout, verdict_only=(mode == "verdict-only")).verdict
+        v = checker.judge(test, MODEL, timeout, verdict_only=(mode == "verdict-only"),
+                          states_only=(mode == "states-only")).verdict
         verdict, candidates = v.observation, v.candidates
     except Timeout:
         verdict, candidates = "timeout", None
@@ -132,6 +138,8 @@ def measure(checker: Checker, family: str, n: int, mode: str, timeout: float, re
         walls.append(wall), cpus.append(cpu), verdicts.append(verdict), cands.append(candidates)
         if verdict not in ("Never", "Sometimes", "Always"):
             break  # a timeout or crash: no use repeating it
+        if wall > REPEAT_BELOW:
+            break  # long runs vary little: one is enough
     verdict = verdicts[-1]  # a timeout or crash ends the runs and is the result
     if len(set(verdicts)) > 1 and verdict in ("Never", "Sometimes", "Always"):
         verdict = f"error: verdicts differ between runs: {verdicts}"
@@ -165,13 +173,14 @@ def plot(path: Path, rows: list[Row], families: list[str], timeout: float) -> No
     cols = 2 if len(families) > 1 else 1
     nrows = math.ceil(len(families) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(6 * cols, 4.2 * nrows), squeeze=False)
-    style = {"verdict-only": dict(color="tab:blue", marker="o"), "full": dict(color="tab:red", marker="s")}
+    style = {"verdict-only": dict(color="tab:blue", marker="o"), "states-only": dict(color="tab:green", marker="^"),
+             "full": dict(color="tab:red", marker="s")}
     for ax, family in zip(axes.flat, families):
         fam = FAMILIES[family]
         for mode in MODES:
             mine = [r for r in rows if r.family == family and r.mode == mode]
             done = [r for r in mine if r.done]
-            label = "verdict only" if mode == "verdict-only" else "full enumeration (herd7's way)"
+            label = LABELS[mode]
             ax.plot([r.n for r in done], [max(r.seconds, 1e-4) for r in done], label=label,
                     linestyle="-", **style[mode])
             out = [r for r in mine if r.verdict == "timeout"]
@@ -202,19 +211,20 @@ def plot(path: Path, rows: list[Row], families: list[str], timeout: float) -> No
         ax.legend(fontsize=7, loc="upper left")
     for ax in list(axes.flat)[len(families):]:
         ax.set_visible(False)
-    fig.suptitle(f"memcheck, {MODEL}: verdict only vs full enumeration (timeout {timeout:g} s)")
+    fig.suptitle(f"memcheck, {MODEL}: verdict only, states only, full enumeration (timeout {timeout:g} s)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
 def table(rows: list[Row], families: list[str]) -> str:
-    head = f"{'family':<10} {'n':>3} {'thr':>3}  {'verdict-only s':>14} {'cands':>6}  {'full s':>9} {'cands':>7}  verdict"
+    head = (f"{'family':<12} {'n':>3} {'thr':>3}  {'verdict-only s':>14} {'cands':>6}  {'states-only s':>13} "
+            f"{'cands':>6}  {'full s':>9} {'cands':>7}  verdict")
     lines = [head, "-" * len(head)]
     by = {(r.family, r.n, r.mode): r for r in rows}
     for family in families:
         for n in sorted({r.n for r in rows if r.family == family}):
-            v, f = by.get((family, n, "verdict-only")), by.get((family, n, "full"))
+            v, st, f = (by.get((family, n, m)) for m in MODES)
 
             def cell(r: Optional[Row], width: int) -> str:
                 if r is None:
@@ -226,9 +236,9 @@ def table(rows: list[Row], families: list[str]) -> str:
             def cands(r: Optional[Row], width: int) -> str:
                 return f"{'' if r is None or r.candidates is None else r.candidates:>{width}}"
 
-            verdicts = sorted({r.verdict for r in (v, f) if r is not None and r.verdict != "timeout"})
-            lines.append(f"{family:<10} {n:>3} {FAMILIES[family].threads(n):>3}  {cell(v, 14)} {cands(v, 6)}  "
-                         f"{cell(f, 9)} {cands(f, 7)}  {'/'.join(verdicts)}")
+            verdicts = sorted({r.verdict for r in (v, st, f) if r is not None and r.verdict != "timeout"})
+            lines.append(f"{family:<12} {n:>3} {FAMILIES[family].threads(n):>3}  {cell(v, 14)} {cands(v, 6)}  "
+                         f"{cell(st, 13)} {cands(st, 6)}  {cell(f, 9)} {cands(f, 7)}  {'/'.join(verdicts)}")
     return "\n".join(lines)
 
 
@@ -245,7 +255,8 @@ def main() -> int:
     ap.add_argument("--max-n", type=int, default=12)
     ap.add_argument("--min-n", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per judgement")
-    ap.add_argument("--repeat", type=int, default=1, help="runs per point; the median is reported")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help=f"runs per point under {REPEAT_BELOW:g} s (milliseconds are noisy); the median is reported")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     ap.add_argument("--family", action="append", choices=sorted(FAMILIES),
                     help="only this family (repeatable); default all")
