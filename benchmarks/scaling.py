@@ -90,7 +90,7 @@ def least_squares(xs: list[float], ys: list[float]) -> Optional[Fit]:
 
 
 REPEAT_BELOW = 1.0  # seconds: a run shorter than this is repeated (--repeat), the median kept
-FIT_FROM = 8  # smaller sizes take milliseconds of fixed cost: they say nothing of growth
+FIT_FROM = 12  # smaller sizes take milliseconds of fixed cost: they say nothing of growth
 
 
 def fits(rows: list[Row], fit_from: int = FIT_FROM) -> tuple[Optional[Fit], Optional[Fit]]:
@@ -260,7 +260,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     ap.add_argument("--family", action="append", choices=sorted(FAMILIES),
                     help="only this family (repeatable); default all")
-    ap.add_argument("--extra-n", default="16,24,32,48",
+    ap.add_argument("--extra-n", default="16,24,32,48,64,96",
                     help="larger sizes judged verdict-only (comma-separated; '' for none), so that "
                          "its fit is not all fixed overhead")
     ap.add_argument("--no-plot", action="store_true")
