@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
-from ..litmus.asm_ast import AsmTest, AsmThread
+from ..litmus.asm_ast import AsmTest, AsmThread, Imm, Reg, Var
 from ..litmus.parse_asm import parse_asm_code
 from .hardware import ARCHITECTURES
 from .lkmm import load_table, primitive_args
@@ -65,25 +65,7 @@ class AsmTable:
 
 # ------------------------------------------------------------------ values
 
-@dataclass(frozen=True)
-class Imm:
-    """A constant operand."""
-    value: int
-
-
-@dataclass(frozen=True)
-class Addr:
-    """The address of a shared variable."""
-    var: str
-
-
-@dataclass(frozen=True)
-class Reg:
-    """A machine register."""
-    name: str
-
-
-Val = Union[Imm, Addr, Reg]
+Val = Union[Imm, Var, Reg]  # operand values: the assembly syntax tree's own (Var: a variable's address)
 
 
 @dataclass(frozen=True)
@@ -162,18 +144,18 @@ class ThreadCompiler:
         """A register holding `v` (a constant moved into a temp)."""
         if isinstance(v, Reg):
             return v.name
-        if isinstance(v, Addr):
-            if v.var not in self.addr_regs:
-                self.addr_regs[v.var] = self.fresh(pos)
-            return self.addr_regs[v.var]
+        if isinstance(v, Var):
+            if v.name not in self.addr_regs:
+                self.addr_regs[v.name] = self.fresh(pos)
+            return self.addr_regs[v.name]
         t = self.temp(pos)
         self.emit(self.table.syntax["move_imm"], d=t, n=v.value)
         return t
 
     def mem(self, v: Val, pos: A.Pos) -> str:
         """The memory operand of an address."""
-        if isinstance(v, Addr) and "var_mem" in self.table.syntax:
-            return self.table.syntax["var_mem"].format(var=v.var)
+        if isinstance(v, Var) and "var_mem" in self.table.syntax:
+            return self.table.syntax["var_mem"].format(var=v.name)
         if isinstance(v, Imm):
             raise self.error("an access through a constant address", pos)
         return self.table.syntax["mem"].format(reg=self.reg(v, pos))
@@ -191,7 +173,7 @@ class ThreadCompiler:
             if e.name in self.regs:
                 return Reg(self.regs[e.name])
             if e.name in self.locations:
-                return Addr(e.name)
+                return Var(e.name)
             return Imm(0)  # a never-assigned register reads 0
         if isinstance(e, A.Cast):
             return self.expr(e.expr)
@@ -249,7 +231,7 @@ class ThreadCompiler:
         if isinstance(e, A.Deref):
             return self.expr(e.expr)
         if isinstance(e, A.Name) and e.name in self.locations:
-            return Addr(e.name)
+            return Var(e.name)
         if isinstance(e, A.Cast):
             return self.address_of(e.expr)
         raise self.error("expected a memory location such as *x", getattr(e, "pos", A.NOPOS))
@@ -512,7 +494,7 @@ def _compile(table: AsmTable, test: A.Test, thread: A.Thread, primitives: dict[s
     for name in first.regs:
         tc.c_reg(name, thread.pos)
     for var in first.addr_regs:
-        tc.reg(Addr(var), thread.pos)
+        tc.reg(Var(var), thread.pos)
     if first.ok is not None:
         tc.ok_reg(thread.pos)
     return _pass(tc, observed)
