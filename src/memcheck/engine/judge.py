@@ -48,28 +48,30 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
     locs = observed_locations(test)
 
-    def verdict(states, positive: int, negative: int, flags, exhaustive: bool,
-                states_complete: bool = True) -> Verdict:
-        listed = exhaustive or states_complete or verdict_only
+    def verdict(states, positive: int, negative: int, flags, exhaustive: bool = True,
+                states_complete: bool = True, limit: Optional[int] = None) -> Verdict:
         return Verdict(name=test.name, model=model, quantifier=test.condition.quantifier,
                        condition=condition_text, states=states, positive=positive, negative=negative,
                        flags=sorted(flags), seconds=time.monotonic() - start, file=test.source,
                        candidates=refinement.proposed, exhaustive=exhaustive,
-                       states_complete=states_complete, limit=None if listed else max_executions)
+                       states_complete=states_complete, limit=limit)
 
     if states_only and not verdict_only:
         found = allowed_states(refinement, test, program, locs, deadline)
-        held = [FinalState(test, program, a.candidate).holds(test.condition.prop) for a in found]
-        states = sorted((FinalState(test, program, a.candidate).state(locs) for a in found), key=state_sort_key)
+        finals = [FinalState(test, program, a.candidate) for a in found]
+        held = [fs.holds(test.condition.prop) for fs in finals]
+        states = sorted((fs.state(locs) for fs in finals), key=state_sort_key)
         flags = raised_flags(refinement, list(found), deadline)
-        return Judgement(verdict(states, int(any(held)), int(not all(held)), flags, False), program, found)
+        return Judgement(verdict(states, int(any(held)), int(not all(held)), flags, exhaustive=False),
+                         program, found)
     allowed, complete = [], False
     if not verdict_only:
         allowed, complete = allowed_executions(refinement, deadline, max_executions)
     if not complete:
         d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in allowed)))
         states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
-        return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, False, False),
+        return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, exhaustive=False,
+                                 states_complete=False, limit=None if verdict_only else max_executions),
                          program, d.found)
     states: dict = {}
     positive = negative = 0
@@ -82,5 +84,4 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
         else:
             negative += 1
         flags |= a.flags
-    return Judgement(verdict(sorted(states, key=state_sort_key), positive, negative, flags, True),
-                     program, allowed)
+    return Judgement(verdict(sorted(states, key=state_sort_key), positive, negative, flags), program, allowed)

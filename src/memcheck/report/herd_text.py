@@ -14,11 +14,16 @@ def format_state(state: State) -> str:
 
 
 def format_verdict(v: Verdict) -> str:
-    """The block herd7 prints for one test."""
+    """The block herd7 prints for one test.  Without every execution
+    counted, no Witnesses/Positive lines and no counts on the Observation
+    line; without every final state listed, the witnesses found instead."""
     kind = "Required" if v.quantifier == "forall" else "Allowed"
-    if not v.states_complete:
-        return format_decided(v, kind)
-    lines = [f"Test {v.name} {kind}", f"States {len(v.states)}"]
+    if v.states_complete:
+        head = f"States {len(v.states)}"
+    else:
+        why = f"more than {v.limit} executions allowed: " if v.limit else ""
+        head = f"Witnesses found {len(v.states)} ({why}states not enumerated)"
+    lines = [f"Test {v.name} {kind}", head]
     lines += [format_state(s) for s in v.states]
     lines.append("Ok" if v.ok else "No")
     if v.exhaustive:
@@ -30,21 +35,7 @@ def format_verdict(v: Verdict) -> str:
             lines.append(f"Positive: {v.positive} Negative: {v.negative}")
     lines += [f"Flag {f}" for f in v.flags]
     lines.append(f"Condition {v.condition}")
-    counts = f" {v.positive} {v.negative}" if v.exhaustive else ""  # states only: not counted
+    counts = f" {v.positive} {v.negative}" if v.exhaustive else ""
     lines.append(f"Observation {v.name} {v.observation}{counts}")
-    lines.append(f"Time {v.name} {v.seconds:.2f}")
-    return "\n".join(lines) + "\n"
-
-
-def format_decided(v: Verdict, kind: str) -> str:
-    """A verdict decided without enumeration: herd7's block with the final
-    states of the witnesses found in place of all states, and no counts."""
-    why = f"more than {v.limit} executions allowed: " if v.limit else ""
-    lines = [f"Test {v.name} {kind}", f"Witnesses found {len(v.states)} ({why}states not enumerated)"]
-    lines += [format_state(s) for s in v.states]
-    lines.append("Ok" if v.ok else "No")
-    lines += [f"Flag {f}" for f in v.flags]
-    lines.append(f"Condition {v.condition}")
-    lines.append(f"Observation {v.name} {v.observation}")
     lines.append(f"Time {v.name} {v.seconds:.2f}")
     return "\n".join(lines) + "\n"
