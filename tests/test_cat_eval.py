@@ -506,7 +506,9 @@ class RefEval:
         self.ex = ex
         self.all = frozenset(range(ex.n))
         env = {"domain": ("B", "domain"), "range": ("B", "range"),
-               "different-values": ("B", "dv")}
+               "different-values": ("B", "dv"), "classes-loc": ("B", "classes-loc"),
+               "map": ("B", "map"), "cross": ("B", "cross"),
+               "linearisations": ("B", "linearisations")}
         self.violations: list[str] = []
         self.flags: set[str] = set()
         env = self.instrs(parse_cat(PRELUDE).instrs, env, None)

@@ -175,10 +175,22 @@ class IfVariant:
 
 
 @dataclass(frozen=True)
+class Clause:
+    """One `pattern -> body` of a match.  kind: 'tag' (data: the tag name),
+    'empty' (`{}`), 'cons' (`e ++ rest`, data: the two names) or 'any' (`_`)."""
+
+    kind: str
+    data: tuple
+    body: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
 class Match:
-    """`match e with ... end`: parsed so it can be reported as unsupported."""
+    """`match e with clauses end`: on a tag, or on a set (`{}` / `e ++ rest`)."""
 
     expr: "Expr"
+    clauses: tuple[Clause, ...] = ()
     pos: Pos = NOPOS
 
 
@@ -299,6 +311,16 @@ class IfVariantInstr:
 
 
 @dataclass(frozen=True)
+class With:
+    """`with name from expr`: name is one element of the set expr evaluates to
+    (herd enumerates them; memcheck takes the one the execution realises)."""
+
+    name: str
+    expr: Expr
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
 class Ignored:
     """An instruction with no effect on checking: show, unshow, instructions, default."""
 
@@ -314,7 +336,8 @@ class Unsupported:
     pos: Pos = NOPOS
 
 
-Instr = Union[Let, Check, Enum, Include, Procedure, Call, IfVariantInstr, Ignored, Unsupported]
+Instr = Union[Let, Check, Enum, Include, Procedure, Call, IfVariantInstr, With, Ignored,
+              Unsupported]
 
 
 @dataclass(frozen=True)

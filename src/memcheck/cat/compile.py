@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from ..errors import MemcheckError
+from .ops import CatTypeError as O_CatTypeError
 from . import ast as A
 from .parse import VIRTUAL_INCLUDES, parse_cat
+from .interp import VALUE_PRIMITIVES
 from .prelude import PRELUDE, PRELUDE_SOURCE, PRIMITIVES
-from .program import DYNAMIC, CheckSpec, Group, Node, Program
+from .program import DYNAMIC, ENGINE_RELATIONS, CheckSpec, Group, Node, Program
 
 MAX_INLINE_DEPTH = 200
 
@@ -97,6 +99,10 @@ class Env:
         return Env(vars, self)
 
 
+class NeedsRuntime(Exception):
+    """An expression needs an execution's values to evaluate (see interp.py)."""
+
+
 def _err(msg: str, pos: A.Pos) -> MemcheckError:
     return MemcheckError(msg, pos.file, pos.line, pos.col)
 
@@ -142,6 +148,9 @@ class Compiler:
         self.open: list[int] = []
         self.checks: list[tuple] = []
         self.depth = 0
+        self.inlining: list[int] = []
+        self.has_with = False
+        self.structural: list[tuple[int, str, A.Pos]] = []
         self.empty_default = enum_set_names(model)
 
     # ------------------------------------------------------------ nodes
@@ -331,9 +340,73 @@ class Compiler:
 
     # ------------------------------------------------------------ expressions
     def expr(self, e: A.Expr, env: Env) -> CVal:
-        """Compile expression e in env."""
+        """Compile expression e in env (as one `interp` node when it needs an
+        execution's values, see interp.py)."""
         m = getattr(self, "e_" + type(e).__name__)
-        return m(e, env)
+        if not isinstance(e, _RUNTIME_CAPABLE):
+            return m(e, env)
+        mark = (len(self.open), self.depth, len(self.inlining))
+        try:
+            return m(e, env)
+        except NeedsRuntime:
+            del self.open[mark[0]:]
+            self.depth = mark[1]
+            del self.inlining[mark[2]:]
+            return self.interp_node(e, env)
+
+    def interp_node(self, e: A.Expr, env: Env) -> int:
+        """A node evaluating e at run time, reading the nodes its free names denote."""
+        deps: dict[int, None] = {}
+        bases: dict[str, int] = {}
+        self._free(e, env, frozenset(), deps, bases, set())
+        node = Node("interp", tuple(deps), e.pos, (e, env, bases, self.variants, to_runtime),
+                    text=A.expr_text(e))
+        return self._add(node, None)
+
+    def _free(self, e, env: Env, bound: frozenset, deps: dict, bases: dict, seen: set) -> None:
+        """Collect the nodes read by e's free names (through closures too)."""
+        if isinstance(e, A.Var):
+            if e.name in bound:
+                return
+            v = env.lookup(e.name)
+            if v is None:
+                k = self.mk("base", (), e.pos, e.name)
+                bases[e.name] = k
+                deps[self.top_of(k)] = None
+                return
+            self._free_value(v, deps, bases, seen)
+            return
+        if isinstance(e, A.Fun):
+            self._free(e.body, env, bound | _pat_names(e.pat), deps, bases, seen)
+            return
+        if isinstance(e, A.LetIn):
+            names = frozenset().union(*(_pat_names(b.pat) for b in e.bindings))
+            inner = bound | names if e.rec else bound
+            for b in e.bindings:
+                self._free(b.expr, env, inner, deps, bases, seen)
+            self._free(e.body, env, bound | names, deps, bases, seen)
+            return
+        if isinstance(e, A.Match):
+            self._free(e.expr, env, bound, deps, bases, seen)
+            for c in e.clauses:
+                extra = frozenset(c.data) if c.kind == "cons" else frozenset()
+                self._free(c.body, env, bound | extra, deps, bases, seen)
+            return
+        if isinstance(e, A.IfVariant):
+            self._free(e.then if self.cond(e.cond) else e.other, env, bound, deps, bases, seen)
+            return
+        for child in _children(e):
+            self._free(child, env, bound, deps, bases, seen)
+
+    def _free_value(self, v: CVal, deps: dict, bases: dict, seen: set) -> None:
+        if isinstance(v, int):
+            deps[self.top_of(v)] = None
+        elif isinstance(v, TupleV):
+            for x in v.items:
+                self._free_value(x, deps, bases, seen)
+        elif isinstance(v, Closure) and id(v) not in seen:
+            seen.add(id(v))
+            self._free(v.body, v.env, _pat_names(v.pat), deps, bases, seen)
 
     def e_Var(self, e: A.Var, env: Env) -> CVal:
         v = env.lookup(e.name)
@@ -356,7 +429,7 @@ class Compiler:
             return self.const0(e.pos)
         if all(isinstance(v, TagV) for v in vals):
             return TagSetV(frozenset(v.name for v in vals))
-        raise _err("explicit sets of events are not supported", e.pos)
+        raise NeedsRuntime()
 
     def e_Tuple(self, e: A.Tuple, env: Env) -> CVal:
         return TupleV(tuple(self.expr(x, env) for x in e.elems))
@@ -367,32 +440,42 @@ class Compiler:
 
     def e_Binop(self, e: A.Binop, env: Env) -> CVal:
         if e.op == "add":
-            raise _err("the '++' operator is not supported", e.pos)
+            raise NeedsRuntime()
         a = self.as_node(self.expr(e.left, env), e.left.pos)
         b = self.as_node(self.expr(e.right, env), e.right.pos)
         return self.mk(e.op, (a, b), e.pos)
 
     def e_App(self, e: A.App, env: Env) -> CVal:
         f = self.expr(e.func, env)
+        if isinstance(f, int) and self.nodes[f].kind == "interp":
+            raise NeedsRuntime()   # a function computed at run time
         arg = self.expr(e.arg, env)
+        if isinstance(arg, int) and self.nodes[arg].kind == "interp" and \
+                not isinstance(f, (Builtin, Closure)):
+            raise NeedsRuntime()
         return self.apply(f, arg, e)
 
     def apply(self, f: CVal, arg: CVal, e: A.App) -> CVal:
         """Inline the application of f to arg."""
         if isinstance(f, Builtin):
             kind = f.name
+            if kind in VALUE_PRIMITIVES:
+                raise NeedsRuntime()
             return self.mk(kind, (self.as_node(arg, e.arg.pos),), e.pos)
         if isinstance(f, Closure):
-            if self.depth >= MAX_INLINE_DEPTH:
-                raise _err(f"recursion too deep in '{f.name}' (recursive functions are not "
-                           "supported)", e.pos)
+            # a function calling itself recurses over values only an
+            # execution has: it runs at run time
+            if id(f) in self.inlining or self.depth >= MAX_INLINE_DEPTH:
+                raise NeedsRuntime()
             scope: dict = {}
             self.bind_pat(f.pat, arg, scope, e.pos, is_let=False)
             self.depth += 1
+            self.inlining.append(id(f))
             try:
                 return self.expr(f.body, f.env.child(scope))
             finally:
                 self.depth -= 1
+                self.inlining.pop()
         if isinstance(f, int) and self.nodes[f].kind == "base":
             raise _err(f"unknown function '{self.nodes[f].data}'", e.pos)
         raise _err("this expression is not a function", e.pos)
@@ -440,7 +523,13 @@ class Compiler:
         return self.expr(e.then if self.cond(e.cond) else e.other, env)
 
     def e_Match(self, e: A.Match, env: Env) -> CVal:
-        raise _err("'match' is not supported", e.pos)
+        x = self.expr(e.expr, env)
+        if not isinstance(x, TagV):
+            raise NeedsRuntime()
+        for c in e.clauses:
+            if c.kind == "any" or (c.kind == "tag" and c.data[0] == x.name):
+                return self.expr(c.body, env)
+        raise _err(f"no case of 'match' applies to tag '{x.name}", e.pos)
 
     def cond(self, c: A.VCond) -> bool:
         """Value of a variant condition (unknown variants are unset)."""
@@ -536,9 +625,26 @@ class Compiler:
                 self.call(ins, env, call_label)
             elif isinstance(ins, A.IfVariantInstr):
                 env = self.run(ins.then if self.cond(ins.cond) else ins.other, env, call_label)
+            elif isinstance(ins, A.With):
+                env = self.with_choice(ins, env)
             elif isinstance(ins, A.Unsupported):
                 raise _err(f"'{ins.what}' is not supported", ins.pos)
         return env
+
+    def with_choice(self, ins: A.With, env: Env) -> Env:
+        """`with x from S`: herd tries every element of S; memcheck's engine has
+        already chosen rf and co, so x is the element the execution realises
+        (its rf/co edges within the pairs S ranges over), and an execution
+        realising none of them is no execution of the model."""
+        self.has_with = True
+        src = self.as_node(self.expr(ins.expr, env), ins.pos)
+        engine = tuple(self.mk("base", (), ins.pos, name) for name in ENGINE_RELATIONS)
+        text = f"with {ins.name} from {A.expr_text(ins.expr)}"
+        x = self._add(Node("with", (src,) + engine, ins.pos, ins.name, label=ins.name,
+                           text=text), None)
+        miss = self._add(Node("with-miss", (src, x), ins.pos, None, text=text), None)
+        self.structural.append((miss, text, ins.pos))
+        return env.child({ins.name: x})
 
     def call(self, ins: A.Call, env: Env, outer_label: Optional[str]) -> None:
         """Inline a procedure call (its bindings are dropped afterwards)."""
@@ -562,11 +668,28 @@ class Compiler:
         self.checks.append((ins, k, name))
 
     # ------------------------------------------------------------ analysis
+    def consistency(self, env: Env, pos: A.Pos) -> None:
+        """When the model builds rf or co itself (with `with`), they must be the
+        engine's: otherwise the engine's execution is not one of the model's."""
+        if not self.has_with:
+            return
+        for name, parts in (("rf", ("rf", "lock-rf")), ("co", ("co", "lock-co"))):
+            mine = env.lookup(name)
+            mine = mine if isinstance(mine, int) else self.mk("base", (), pos, name)
+            full = self.mk("union", tuple(self.mk("base", (), pos, p) for p in parts), pos)
+            if mine == full:
+                continue
+            both = self.mk("union", (self.mk("diff", (mine, full), pos),
+                                     self.mk("diff", (full, mine), pos)), pos)
+            self.structural.append((both, f"{name} as the model builds it", pos))
+
     def finish(self) -> Program:
-        """Compute dynamic/monotone flags and build the Program."""
+        """Compute dynamic/monotone flags and build the Program (the checks
+        that an execution is one of the model's first)."""
         nodes, groups = self.nodes, self.groups
         self._flags(nodes, groups)
-        checks = []
+        checks = [CheckSpec("empty", False, k, name, False, pos, False, structural=True)
+                  for k, name, pos in self.structural]
         for ins, k, name in self.checks:
             nd = nodes[k]
             mono = (not nd.dyn) or (nd.mono and not ins.negated)
@@ -590,6 +713,8 @@ class Compiler:
                     dyn, mono = gdyn[gid], gmono[gid]
                 elif nd.kind == "different-values":
                     dyn, mono = True, False
+                elif nd.kind in ("with", "with-miss"):
+                    dyn, mono = True, nd.kind == "with"
                 else:
                     dyn = any(nodes[a].dyn for a in nd.args + nd.deps)
                     if nd.kind == "fix":
@@ -601,6 +726,8 @@ class Compiler:
                         mono = nodes[nd.args[0]].mono and not nodes[nd.args[1]].dyn
                     elif nd.kind == "comp":
                         mono = not nodes[nd.args[0]].dyn
+                    elif nd.kind == "interp":
+                        mono = not dyn
                     else:
                         mono = all(nodes[a].mono for a in nd.args)
                 if nd.kind == "fix":
@@ -623,5 +750,50 @@ def compile_model(model: A.Model, variants: frozenset[str] = frozenset()) -> Pro
     comp = Compiler(model, frozenset(variants))
     root = Env({name: Builtin(name) for name in PRIMITIVES})
     env = comp.run(_prelude_model().instrs, root)
-    comp.run(model.instrs, env)
+    env = comp.run(model.instrs, env)
+    comp.consistency(env, A.Pos(0, 0, model.source))
     return comp.finish()
+
+
+_RUNTIME_CAPABLE = (A.App, A.Binop, A.ExplicitSet, A.Match)
+
+
+def to_runtime(v: CVal, it):
+    """A compile-time value as the interpreter sees it (a node's value is
+    read from the interpreter's slots)."""
+    from . import interp as I
+    from . import values as VAL
+    if isinstance(v, int):
+        return it.v[v]
+    if isinstance(v, TagV):
+        return VAL.TagV(v.name)
+    if isinstance(v, TagSetV):
+        return VAL.ValSet(frozenset(VAL.TagV(t) for t in v.names))
+    if isinstance(v, TupleV):
+        return VAL.TupleV(tuple(to_runtime(x, it) for x in v.items))
+    if isinstance(v, Closure):
+        return I.RClosure(v.pat, v.body, I.Scope({}, None, v.env), v.name)
+    if isinstance(v, Builtin):
+        return I.RBuiltin(v.name, I.RUNTIME_PRIMITIVES[v.name])
+    raise O_CatTypeError(f"a procedure is not a value")
+
+
+def _pat_names(p: A.Pattern) -> frozenset:
+    if isinstance(p, A.PVar):
+        return frozenset({p.name}) if p.name else frozenset()
+    return frozenset(n for n in p.names if n)
+
+
+def _children(e) -> list:
+    """Sub-expressions of e (for free-name analysis)."""
+    if isinstance(e, (A.Unop,)):
+        return [e.expr]
+    if isinstance(e, A.Binop):
+        return [e.left, e.right]
+    if isinstance(e, A.App):
+        return [e.func, e.arg]
+    if isinstance(e, (A.ExplicitSet, A.Tuple)):
+        return list(e.elems)
+    if isinstance(e, A.Try):
+        return [e.expr, e.default]
+    return []

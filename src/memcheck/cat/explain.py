@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 from . import ops as O
 from . import relation as R
-from .program import DYNAMIC, CheckSpec, Program, Violation
+from .program import DYNAMIC, CheckSpec, Program, Violation, engine_relation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .evaluate import Evaluator, Execution, Explanation
@@ -121,7 +121,7 @@ class Deriver:
         kind, args = nd.kind, nd.args
         if kind == "base":
             if nd.data in DYNAMIC and len(item) == 2:
-                self.facts.add((nd.data, item[0], item[1]))
+                self.facts.add((engine_relation(nd.data), item[0], item[1]))
         elif kind == "try":
             self.derive(self.choice[k], item, ctx)
         elif kind == "union":
@@ -168,6 +168,10 @@ class Deriver:
                 other = next((i for i, row in enumerate(r) if (row >> a) & 1), None)
                 if other is not None:
                     self.derive(args[0], (other, a), ctx)
+        elif kind == "with":   # the engine relation holding the edge
+            a = self.holder(args[1:], item, ctx)
+            if a is not None:
+                self.derive(a, item, ctx)
         elif kind == "ph":
             self._derive_ph(k, item, ctx)
 

@@ -19,9 +19,9 @@ from . import ast as A
 
 GRAMMAR_FILE = Path(__file__).with_name("cat.lark")
 
-# Includes that herd resolves from its own library and that memcheck provides
-# natively (the prelude defines stdlib's relations; the engine supplies co).
-VIRTUAL_INCLUDES = frozenset({"stdlib.cat", "cos.cat", "cos-opt.cat"})
+# Includes that memcheck provides natively: the prelude defines stdlib's
+# relations (herd includes stdlib.cat in every model).
+VIRTUAL_INCLUDES = frozenset({"stdlib.cat"})
 
 # Tokens that can start an operand: a `*` followed by one is a cartesian product.
 _OPERAND_START = frozenset({"NAME", "TAG", "ZERO", "UNDERSCORE", "LPAR", "LSQB", "LBRACE",
@@ -229,6 +229,9 @@ class _ToAst(Transformer):
         cond, then, other = ch
         return A.IfVariantInstr(cond, then, other or (), self._pos(meta))
 
+    def with_instr(self, meta, ch):
+        return A.With(str(ch[1]), ch[2], self._pos(meta))
+
     def unsupported_instr(self, meta, ch):
         return A.Unsupported(str(ch[0]), self._pos(meta))
 
@@ -309,13 +312,25 @@ class _ToAst(Transformer):
         return A.IfVariant(ch[0], ch[1], ch[2], self._pos(meta))
 
     def match_exp(self, meta, ch):
-        return A.Match(ch[1], self._pos(meta))
+        items = _nontokens(ch)
+        return A.Match(items[0], tuple(items[1:]), self._pos(meta))
 
     def clause(self, meta, ch):
-        return None
+        kind, data = ch[0]
+        return A.Clause(kind, data, ch[-1], self._pos(meta))
 
-    def pattern(self, meta, ch):
-        return None
+    def pat_tag(self, meta, ch):
+        return "tag", (str(ch[0])[1:],)
+
+    def pat_any(self, meta, ch):
+        return "any", ()
+
+    def pat_empty(self, meta, ch):
+        return "empty", ()
+
+    def pat_cons(self, meta, ch):
+        names = _tokens(ch, "NAME")
+        return "cons", (str(names[0]), str(names[1]))
 
     def tuple(self, meta, ch):
         return A.Tuple(tuple(ch), self._pos(meta))
@@ -510,8 +525,9 @@ def _resolve(instrs: tuple, here: Path, dirs: list[Path], seen: set[Path]) -> tu
                 if ins.path in VIRTUAL_INCLUDES:
                     out.append(A.Include(ins.path, ins.pos, A.Model((), source=ins.path)))
                     continue
-                raise MemcheckError(f"included file not found: {ins.path}", ins.pos.file,
-                                    ins.pos.line, ins.pos.col)
+                searched = ", ".join(str(d) for d in [here, *dirs])
+                raise MemcheckError(f"included file not found: {ins.path} (searched: {searched})",
+                                    ins.pos.file, ins.pos.line, ins.pos.col)
             if found.resolve() in seen:
                 out.append(A.Include(ins.path, ins.pos, A.Model((), source=str(found))))
                 continue

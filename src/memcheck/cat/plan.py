@@ -13,6 +13,8 @@ from typing import Callable, Optional
 from ..errors import MemcheckError
 from . import ops as O
 from . import relation as R
+from . import values as VAL
+from .interp import Interpreter, Scope, frame_guard
 from .program import DYNAMIC, CheckSpec, Group, Node, Program
 
 NodeFn = Callable[[list, object], object]
@@ -55,6 +57,7 @@ class Planner:
         self.choice: dict[int, int] = {}
         self.fns: dict[int, NodeFn] = {}
         self.group_steps: dict[int, list[Step]] = {}
+        self.with_frames: dict = {}   # the pairs each `with` ranges over, per static key
 
     # ------------------------------------------------------------ analysis
     def _fails(self) -> None:
@@ -224,6 +227,30 @@ class Planner:
             return simple[kind]
         if kind == "fix":
             return self.fix_fn(nd.data)
+        if kind == "interp":
+            expr, env, bases, variants, convert = nd.data
+
+            def interp(v, ex):
+                return Interpreter(v, ex, variants, bases, convert).eval(expr, Scope({}, None, env))
+            return interp
+        if kind == "with":
+            src, engine = args[0], args[1:]
+            frames = self.with_frames
+
+            def choose(v, ex):
+                frame = VAL.frame_of(v[src], ex.n)
+                frame_guard(frames, k, frame)
+                acc = frame
+                chosen = R.empty(ex.n)
+                for a in engine:
+                    x = v[a]
+                    if type(x) is not int:
+                        chosen = R.union(chosen, x)
+                return R.inter(chosen, acc)
+            return choose
+        if kind == "with-miss":
+            src, x = args
+            return lambda v, ex: 0 if VAL.member(v[src], v[x], ex.n) else (1 << ex.n) - 1
         raise _err(f"internal: cannot evaluate node kind {kind}", nd)  # pragma: no cover
 
     def body_steps(self, gid: int) -> list[Step]:

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 PRELUDE_SOURCE = "<prelude>"
 
-# Native primitives (compile.py implements them): domain, range, different-values.
-PRIMITIVES = ("domain", "range", "different-values")
+# Native primitives: domain, range, different-values (compiled to the DAG);
+# map, cross, linearisations, classes-loc (evaluated by interp.py).
+PRIMITIVES = ("domain", "range", "different-values", "map", "cross", "linearisations",
+              "classes-loc")
 
 PRELUDE = r'''
 let emptyset = 0
 let id = try id with [_]
 let M = try M with R | W
-let FW = try FW with W \ domain(co)
+let FW = try FW with (W \ domain(co)) & (try _observed with _)
 let po-loc = po & loc
+let co0 = loc & ((IW * (W \ IW)) | ((W \ FW) * FW))
 let rfe = rf & ext
 let rfi = rf & int
 let coe = co & ext
@@ -30,4 +33,5 @@ let imply (a, b) = ~a | b
 let nodetour (r1, r2, r3) = r1 \ (r2 ; r3)
 let singlestep (r) = nodetour (r, r, r)
 let udr (r) = domain (r) | range (r)
+let partition = classes-loc
 '''

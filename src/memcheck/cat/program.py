@@ -10,7 +10,16 @@ from typing import Any, Optional
 
 from . import ast as A
 
-DYNAMIC = ("rf", "co")  # relations chosen by the solver
+# Relations the engine chooses: rf and co between memory accesses, and
+# those of lock events (which herd's C models build themselves, see
+# lock.cat; memcheck's own models add them back, see lkmm-events.cat).
+ENGINE_RELATIONS = ("rf", "co", "lock-rf", "lock-co")
+DYNAMIC = ENGINE_RELATIONS
+
+
+def engine_relation(name: str) -> str:
+    """The engine choice ('rf' or 'co') a dynamic base relation is made of."""
+    return "rf" if name in ("rf", "lock-rf") else "co"
 
 
 @dataclass
@@ -67,6 +76,7 @@ class CheckSpec:
     flag: bool
     pos: A.Pos
     monotone: bool
+    structural: bool = False   # fails on what is no execution of the model at all
 
     @property
     def violation(self) -> "Violation":

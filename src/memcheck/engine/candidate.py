@@ -99,6 +99,16 @@ def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
     return Candidate(branches, exists, reads, addrs, values, rf, co, undetermined)
 
 
+# Lock operations: herd's C models see them outside R, W and M, with no rf
+# or co of the engine's (lock.cat builds those); memcheck's engine still
+# chooses their rf and co, offered to models as lock-rf and lock-co.
+LOCK_EVENTS = frozenset({"LKR", "LKW", "UL", "LF", "RL", "RU"})
+
+# The static set of events at locations a final state shows (herd's FW
+# only names final writes there).
+OBSERVED = "_observed"
+
+
 @dataclass
 class StaticView:
     """The parts of the cat view that depend only on which events ran."""
@@ -106,6 +116,7 @@ class StaticView:
     events: list[int]  # cat event -> program event
     sets: dict[str, int]
     rels: dict[str, tuple[int, ...]]
+    locks: int = 0  # cat events that are lock operations
 
 
 def _rel(n: int, pairs) -> tuple[int, ...]:
@@ -115,26 +126,35 @@ def _rel(n: int, pairs) -> tuple[int, ...]:
     return tuple(rows)
 
 
-def static_view(prog: Program, c: Candidate) -> StaticView:
-    """Event sets and the static relations (po, deps, rmw, loc, int/ext)."""
+def static_view(prog: Program, c: Candidate,
+                observed: Optional[frozenset[int]] = None) -> StaticView:
+    """Event sets and the static relations (po, deps, rmw, loc, int/ext), as
+    herd names them: R, W and M are memory accesses (lock operations are
+    not); `observed`: the addresses a final state shows (None: all)."""
     events = [e.eid for e in prog.events if c.exists[e.eid]]
     index = {eid: i for i, eid in enumerate(events)}
     n = len(events)
     sets: dict[str, int] = {}
+    locks = 0
 
     def add(name: str, i: int) -> None:
         sets[name] = sets.get(name, 0) | (1 << i)
 
     for eid, i in index.items():
         e = prog.events[eid]
-        if e.kind in ("R", "W"):
+        is_lock = not LOCK_EVENTS.isdisjoint(e.tags)
+        if is_lock:
+            locks |= 1 << i
+        elif e.kind in ("R", "W"):
             add(e.kind, i)
             add("M", i)
         elif e.kind == "F":
             add("F", i)
         for t in e.tags:
             add(t, i)
-    for name in ("R", "W", "M", "F", "IW"):
+        if eid in c.addrs and (observed is None or c.addrs[eid] in observed):
+            add(OBSERVED, i)
+    for name in ("R", "W", "M", "F", "IW", OBSERVED):
         sets.setdefault(name, 0)
 
     def holds(guard) -> bool:
@@ -142,7 +162,8 @@ def static_view(prog: Program, c: Candidate) -> StaticView:
 
     rels = {
         "po": _rel(n, ((index[a], index[b]) for a, b in prog.po if a in index and b in index)),
-        "rmw": _rel(n, ((index[a], index[b]) for a, b in prog.rmw if a in index and b in index)),
+        "rmw": _rel(n, ((index[a], index[b]) for a, b in prog.rmw if a in index and b in index
+                        and not (locks >> index[a]) & 1)),
     }
     for name in ("addr", "data", "ctrl"):
         rels[name] = _rel(n, ((index[a], index[b]) for a, b, g in getattr(prog, name)
@@ -163,24 +184,35 @@ def static_view(prog: Program, c: Candidate) -> StaticView:
     rels["int"] = internal
     rels["ext"] = tuple(full & ~row for row in internal)
     rels["id"] = tuple(1 << i for i in range(n))
-    return StaticView(index, events, sets, rels)
+    return StaticView(index, events, sets, rels, locks)
 
 
 def cat_execution(prog: Program, c: Candidate, view: StaticView, key) -> Execution:
     """The candidate as the cat evaluator sees it."""
     n = len(view.events)
     idx = view.index
+    locks = view.locks
     rf = [0] * n
+    lock_rf = [0] * n
     for r, w in c.rf.items():
-        rf[idx[w]] |= 1 << idx[r]
+        ir = idx[r]
+        (lock_rf if (locks >> ir) & 1 else rf)[idx[w]] |= 1 << ir
     co = [0] * n
+    lock_co = [0] * n
     for ws in c.co.values():
         later = 0
         for w in reversed(ws):
-            co[idx[w]] = later
-            later |= 1 << idx[w]
+            iw = idx[w]
+            if (locks >> iw) & 1:
+                lock_co[iw] = later
+            else:
+                co[iw] = later & ~locks
+                lock_co[iw] = later & locks
+            later |= 1 << iw
     rels = dict(view.rels)
     rels["rf"] = tuple(rf)
     rels["co"] = tuple(co)
+    rels["lock-rf"] = tuple(lock_rf)
+    rels["lock-co"] = tuple(lock_co)
     values: list[Optional[int]] = [c.values.get(eid) for eid in view.events]
     return Execution(n=n, sets=view.sets, rels=rels, values=values, static_key=key)

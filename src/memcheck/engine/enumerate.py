@@ -84,8 +84,10 @@ class Refinement:
     candidates are blocked only when the caller says so (`block`)."""
 
     def __init__(self, program: Program, evaluator: Evaluator,
-                 ctx: Optional[z3.Context] = None, explain_all: bool = False):
+                 ctx: Optional[z3.Context] = None, explain_all: bool = False,
+                 observed: Optional[frozenset[int]] = None):
         self.program, self.evaluator, self.explain_all = program, evaluator, explain_all
+        self.observed = observed  # addresses a final state shows (None: all)
         self.enc = encode(program, ctx)
         self.solver = z3.Solver(ctx=self.enc.ctx)
         self.solver.add(self.enc.constraints)
@@ -102,7 +104,7 @@ class Refinement:
         key = c.path_key(self.program)
         view = self._views.get(key)
         if view is None:
-            view = self._views[key] = static_view(self.program, c)
+            view = self._views[key] = static_view(self.program, c, self.observed)
         ex = cat_execution(self.program, c, view, (self._token, key))
         return Checked(c, view, ex, self.evaluator.check(ex))
 

@@ -20,7 +20,7 @@ from ..lower.program import Program
 from .condition import prop_term
 from .decide import decide, raised_flags
 from .enumerate import Refinement, allowed_executions
-from .outcome import FinalState, Verdict, observed_locations, state_sort_key
+from .outcome import FinalState, Verdict, observed_addresses, observed_locations, state_sort_key
 from .states import allowed_states
 
 
@@ -41,7 +41,7 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     `verdict_only`, or past `max_executions` allowed executions, the verdict
     and flags alone with the witnesses found."""
     start = time.monotonic()
-    refinement = Refinement(program, evaluator, ctx)
+    refinement = Refinement(program, evaluator, ctx, observed=observed_addresses(test, program))
     if test.filter is not None:
         refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
     holds = z3.Bool("condition holds", refinement.enc.ctx)

@@ -90,6 +90,16 @@ def observed_locations(test: A.Test) -> list[A.Loc]:
     return regs + mems
 
 
+def observed_addresses(test: A.Test, program: Program) -> frozenset[int]:
+    """The addresses of the shared variables a final state shows (or a
+    filter tests), which herd's FW speaks of."""
+    locs = list(test.locations) + prop_locations(test.condition.prop)
+    if test.filter is not None:
+        locs += prop_locations(test.filter)
+    return frozenset(program.locations[l.name] for l in locs
+                     if isinstance(l, A.MemLoc) and l.name in program.locations)
+
+
 class FinalState:
     """Reads final values of registers and variables off a candidate."""
 
