@@ -80,8 +80,8 @@ class Cond:
 @dataclass(frozen=True)
 class Call:
     """A call of a kernel primitive (READ_ONCE, spin_lock, atomic_add, ...).
-    The parser does not interpret the name: the lowering looks it up in the
-    primitive table and reports unknown names."""
+    The parser does not interpret the name: the lowering expands it with the
+    model's `.def` macros and reports unknown names."""
     name: str
     args: tuple["Expr", ...]
     pos: Pos = NOPOS
@@ -95,7 +95,91 @@ class Cast:
     pos: Pos = NOPOS
 
 
-Expr = Union[IntLit, Name, Deref, AddrOf, BinOp, UnOp, Cond, Call, Cast]
+# ------------------------------------------------- herd's builtins (expressions)
+#
+# What the kernel's `.def` macro file expands primitives to (and what a test
+# may also write directly, as herd7 allows).  `tags` are the annotations
+# between braces as written (`__load{once}` -> ('once',)); `loc` is the
+# location operand as written: `__load`/`__store` take the cell (`*p`), the
+# others a pointer to it.
+
+
+@dataclass(frozen=True)
+class Load:
+    """`__load{tags}(*p)`: a marked read."""
+    tags: tuple[str, ...]
+    loc: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Xchg:
+    """`__xchg{tags}(p, v)`: an exchange; its value is the old one."""
+    tags: tuple[str, ...]
+    loc: "Expr"
+    value: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class CmpXchg:
+    """`__cmpxchg{tags}(p, old, new)`: writes new when the cell holds old;
+    its value is the one read."""
+    tags: tuple[str, ...]
+    loc: "Expr"
+    old: "Expr"
+    new: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class AtomicReturn:
+    """`__atomic_op_return{tags}(p, op, v)` (value: the new one) or, with
+    `fetch`, `__atomic_fetch_op{tags}(p, op, v)` (value: the old one).
+    op is one of + - & | ^ &~ ."""
+    tags: tuple[str, ...]
+    loc: "Expr"
+    op: str
+    value: "Expr"
+    fetch: bool = False
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class AddUnless:
+    """`__atomic_add_unless{tags}(p, v, u)`: adds v unless the cell holds u;
+    its value is 1 when it added, else 0."""
+    tags: tuple[str, ...]
+    loc: "Expr"
+    value: "Expr"
+    limit: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class TryLock:
+    """`__trylock(p)`: takes the spinlock if it is free; 1 when it did."""
+    loc: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class IsLocked:
+    """`__islocked(p)`: 1 when the spinlock is held."""
+    loc: "Expr"
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class SrcuValue:
+    """`__srcu{tags}(p)` as an expression (srcu_read_lock: its cookie)."""
+    tags: tuple[str, ...]
+    loc: "Expr"
+    pos: Pos = NOPOS
+
+
+Builtin = Union[Load, Xchg, CmpXchg, AtomicReturn, AddUnless, TryLock, IsLocked, SrcuValue]
+Expr = Union[IntLit, Name, Deref, AddrOf, BinOp, UnOp, Cond, Call, Cast, Builtin]
 
 
 # ----------------------------------------------------------------- statements
@@ -147,7 +231,61 @@ class Block:
     pos: Pos = NOPOS
 
 
-Stmt = Union[Decl, Assign, ExprStmt, If, While, Block]
+# ------------------------------------------------- herd's builtins (statements)
+
+
+@dataclass(frozen=True)
+class Store:
+    """`__store{tags}(*p, v);`: a marked write."""
+    tags: tuple[str, ...]
+    loc: Expr
+    value: Expr
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Fence:
+    """`__fence{tags};`."""
+    tags: tuple[str, ...]
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class AtomicOp:
+    """`__atomic_op{tags}(p, op, v);` (tags may be absent: ()): an atomic
+    update without a value."""
+    tags: tuple[str, ...]
+    loc: Expr
+    op: str
+    value: Expr
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Lock:
+    """`__lock(p);`: spin_lock."""
+    loc: Expr
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """`__unlock(p);`: spin_unlock."""
+    loc: Expr
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Srcu:
+    """`__srcu{tags}(p);` or `__srcu{tags}(p, v);` (srcu_read_unlock's cookie v)."""
+    tags: tuple[str, ...]
+    loc: Expr
+    value: Optional[Expr]
+    pos: Pos = NOPOS
+
+
+BuiltinStmt = Union[Store, Fence, AtomicOp, Lock, Unlock, Srcu]
+Stmt = Union[Decl, Assign, ExprStmt, If, While, Block, BuiltinStmt]
 
 
 # ------------------------------------------------------------------- threads

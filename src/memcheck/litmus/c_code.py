@@ -1,0 +1,262 @@
+"""The syntax tree of C code: statements, expressions and herd's builtins.
+
+Both parsers of herd7's kernel C read code: the litmus test parser (the
+threads) and the `.def` macro file parser (the macro bodies).  Their
+grammars are their own top rules with c_code.lark appended (`grammar`), and
+their transformers extend `CodeToAst`, which builds ast.py nodes for the
+code rules while the LALR parser reduces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lark import Token, Transformer
+
+from memcheck.litmus.ast import (
+    NOPOS,
+    AddrOf,
+    AddUnless,
+    Assign,
+    AtomicOp,
+    AtomicReturn,
+    BinOp,
+    Block,
+    Call,
+    Cast,
+    CmpXchg,
+    Cond,
+    Decl,
+    Deref,
+    ExprStmt,
+    Fence,
+    If,
+    IntLit,
+    IsLocked,
+    Load,
+    Lock,
+    Name,
+    Pos,
+    Srcu,
+    SrcuValue,
+    Store,
+    TryLock,
+    UnOp,
+    Unlock,
+    While,
+    Xchg,
+)
+
+_HERE = Path(__file__).parent
+
+
+def grammar(top: str) -> str:
+    """The text of grammar file `top` with the C code rules appended."""
+    return (_HERE / top).read_text(encoding="utf-8") + "\n" + (_HERE / "c_code.lark").read_text(encoding="utf-8")
+
+
+def pos_of(x) -> Pos:
+    """Position of a token or of an already built node (or list of nodes)."""
+    if isinstance(x, Token):
+        return Pos(x.line, x.column)
+    if isinstance(x, list):
+        return pos_of(x[0]) if x else NOPOS
+    return getattr(x, "pos", NOPOS)
+
+
+def type_text(words: list[str], stars: int) -> str:
+    """A type as written, in normalized spacing: 'int', 'int *', 'int **'."""
+    base = " ".join(words)
+    return f"{base} {'*' * stars}" if stars else base
+
+
+def is_tok(x, kind: str) -> bool:
+    return isinstance(x, Token) and x.type == kind
+
+
+def flatten(stmts) -> tuple:
+    """Statements in order; a declaration of several names is a list."""
+    out: list = []
+    for s in stmts:
+        if isinstance(s, list):
+            out.extend(s)
+        else:
+            out.append(s)
+    return tuple(out)
+
+
+def int_value(tok: str) -> int:
+    """Value of a decimal or hexadecimal literal."""
+    s = str(tok)
+    return int(s, 16) if s[:2] in ("0x", "0X") else int(s, 10)
+
+
+def _as_body(stmt) -> tuple:
+    """The statements of an if/while branch: a braced block gives its
+    contents, a single statement a 1-tuple, `;` nothing."""
+    if isinstance(stmt, Block):
+        return stmt.body
+    if isinstance(stmt, list):
+        return tuple(stmt)
+    return (stmt,)
+
+
+@dataclass(frozen=True)
+class _Declarator:
+    stars: int
+    name: str
+    init: object
+    pos: Pos
+
+
+class CodeToAst(Transformer):
+    """Builds ast.py nodes for the rules of c_code.lark; every node's
+    position is that of its first token.  Stateless."""
+
+    # ---- statements
+    def block(self, c):
+        return Block(flatten(c[1:]), pos_of(c[0]))
+
+    def if_stmt(self, c):
+        other = _as_body(c[3]) if len(c) > 3 else ()
+        return If(c[1], _as_body(c[2]), other, pos_of(c[0]))
+
+    def while_stmt(self, c):
+        return While(c[1], _as_body(c[2]), pos_of(c[0]))
+
+    def decl_stmt(self, c):
+        words, *declarators = c
+        first = pos_of(words[0][0])
+        return [Decl(type_text([str(w) for g in words for w in g], d.stars),
+                     d.name, d.init, first if i == 0 else d.pos)
+                for i, d in enumerate(declarators)]
+
+    def declarator(self, c):
+        stars = sum(1 for x in c if is_tok(x, "STAR"))
+        rest = [x for x in c if not is_tok(x, "STAR")]
+        init = rest[1] if len(rest) > 1 else None
+        return _Declarator(stars, str(rest[0]), init, pos_of(c[0]))
+
+    def ctype_words(self, c):
+        return c  # a list of ctype_word token lists
+
+    def ctype_word(self, c):
+        return c
+
+    def ctype(self, c):
+        words, *stars = c
+        return (type_text([str(w) for g in words for w in g], len(stars)),
+                pos_of(words[0][0]))
+
+    def assign_stmt(self, c):
+        return Assign(c[0], c[1], pos_of(c[0]))
+
+    def expr_stmt(self, c):
+        return ExprStmt(c[0], pos_of(c[0]))
+
+    def empty_stmt(self, c):
+        return []
+
+    # ---- expressions
+    def cond(self, c):
+        return Cond(c[0], c[1], c[2], pos_of(c[0]))
+
+    def binop(self, c):
+        left, op, right = c
+        return BinOp(str(op), left, right, pos_of(left))
+
+    def deref(self, c):
+        return Deref(c[1], pos_of(c[0]))
+
+    def addr_of(self, c):
+        return AddrOf(c[1], pos_of(c[0]))
+
+    def unop(self, c):
+        op, expr = c
+        # `-1` written as one word is a negative literal; `-(1)`, `- 1` are not
+        if (op == "-" and isinstance(expr, IntLit) and expr.value >= 0
+                and expr.pos == Pos(op.line, op.column + 1)):
+            return IntLit(-expr.value, pos_of(op))
+        return UnOp(str(op), expr, pos_of(op))
+
+    def cast(self, c):
+        lpar, (typ, _), expr = c
+        return Cast(typ, expr, pos_of(lpar))
+
+    def int_lit(self, c):
+        return IntLit(int_value(c[0]), pos_of(c[0]))
+
+    def name(self, c):
+        return Name(str(c[0]), pos_of(c[0]))
+
+    def call(self, c):
+        fn, *args = c
+        return Call(str(fn), tuple(args), pos_of(fn))
+
+    # ---- herd's builtins
+    def tags(self, c):
+        return tuple(c)
+
+    def tag(self, c):
+        return "".join(str(t) for t in c)
+
+    def atomic_operator(self, c):
+        return "".join(str(t) for t in c)
+
+    def b_load(self, c):
+        kw, tags, loc = c
+        return Load(tags, loc, pos_of(kw))
+
+    def b_xchg(self, c):
+        kw, tags, loc, value = c
+        return Xchg(tags, loc, value, pos_of(kw))
+
+    def b_cmpxchg(self, c):
+        kw, tags, loc, old, new = c
+        return CmpXchg(tags, loc, old, new, pos_of(kw))
+
+    def b_op_return(self, c):
+        kw, tags, loc, op, value = c
+        return AtomicReturn(tags, loc, op, value, False, pos_of(kw))
+
+    def b_fetch_op(self, c):
+        kw, tags, loc, op, value = c
+        return AtomicReturn(tags, loc, op, value, True, pos_of(kw))
+
+    def b_add_unless(self, c):
+        kw, tags, loc, value, limit = c
+        return AddUnless(tags, loc, value, limit, pos_of(kw))
+
+    def b_trylock(self, c):
+        return TryLock(c[1], pos_of(c[0]))
+
+    def b_islocked(self, c):
+        return IsLocked(c[1], pos_of(c[0]))
+
+    def b_srcu_value(self, c):
+        kw, tags, loc = c
+        return SrcuValue(tags, loc, pos_of(kw))
+
+    def b_store(self, c):
+        kw, tags, loc, value = c
+        return Store(tags, loc, value, pos_of(kw))
+
+    def b_fence(self, c):
+        kw, tags = c
+        return Fence(tags, pos_of(kw))
+
+    def b_atomic_op(self, c):
+        kw, *rest = c
+        tags = rest.pop(0) if isinstance(rest[0], tuple) else ()
+        loc, op, value = rest
+        return AtomicOp(tags, loc, op, value, pos_of(kw))
+
+    def b_lock(self, c):
+        return Lock(c[1], pos_of(c[0]))
+
+    def b_unlock(self, c):
+        return Unlock(c[1], pos_of(c[0]))
+
+    def b_srcu(self, c):
+        kw, tags, loc, *value = c
+        return Srcu(tags, loc, value[0] if value else None, pos_of(kw))
