@@ -20,6 +20,8 @@ from memcheck.fences.extend import extend
 from memcheck.fences.reach import Reach
 from memcheck.fences.switched import lower_switched
 from memcheck.fences.verify import fixed_text
+from memcheck.litmus.def_ast import Macros
+from memcheck.litmus.parse_def import parse_def
 from memcheck.lower.lkmm import LkmmTarget
 
 LITMUS = Path(__file__).resolve().parents[1] / "litmus"
@@ -144,10 +146,11 @@ def test_fixes_are_the_cost_minimal_ones_by_brute_force(checker):
 def test_an_upgrade_that_adds_a_fence_is_carried_over(checker):
     """A lowering where the upgraded form has an extra fence (as POWER's lwsync; st): events still pair up."""
     lkmm = LkmmTarget.default()
-    table = dict(lkmm.table, smp_store_release={**lkmm.table["smp_store_release"], "fence_after": "mb"})
+    fenced = parse_def("smp_store_release(X,V) { __store{release}(*X,V); __fence{mb}; }")
+    macros = Macros(lkmm.macros.macros + fenced.macros)  # the later definition wins
     test = read_test(LITMUS / "MP+once+once.litmus")
     changes = candidate_changes(test)
-    sp = lower_switched(test, changes, LkmmTarget(table))
+    sp = lower_switched(test, changes, LkmmTarget(macros))
     c = Reach(sp, checker.evaluator("lkmm"), test).witness(frozenset())
     assert c is not None
     for k, change in enumerate(changes):

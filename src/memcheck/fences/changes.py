@@ -8,7 +8,8 @@ from importlib import resources
 from typing import Any, Iterator, Optional
 
 from ..litmus import ast as A
-from ..lower.lkmm import load_table
+from ..litmus.def_ast import Macros
+from ..lower.expand import builtin_keyword, builtins_of, default_macros, expand_call, param_roles, placeholder_call
 
 # A statement's place: indices into nested bodies, e.g. (3,) or (3, "then", 0)
 Path = tuple[Any, ...]
@@ -43,27 +44,46 @@ class Change:
 
 @dataclass(frozen=True)
 class Placements:
-    """placements.toml: what may be inserted where, what may be upgraded, and the LKMM table's op per primitive."""
+    """placements.toml: what may be inserted where, what may be upgraded; and
+    the macros (memcheck's lkmm.def) saying what each primitive is."""
     insert: dict[str, dict[str, Any]]
     upgrade: dict[str, str]
     classes: dict[str, list[str]]
-    table: dict[str, dict[str, Any]]
+    macros: Macros
+    _builtins: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _roles: dict[str, Optional[tuple[str, ...]]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def default(cls) -> "Placements":
         data = tomllib.loads(resources.files("memcheck.fences").joinpath("placements.toml").read_text())
-        return cls(data["insert"], data["upgrade"], data["classes"], load_table("lkmm"))
+        return cls(data["insert"], data["upgrade"], data["classes"], default_macros())
 
     def primitives(self) -> list[str]:
         """Every primitive a change may introduce (what the cost table must price)."""
         return list(self.insert) + list(self.upgrade.values())
 
+    def builtins(self, name: str) -> tuple[str, ...]:
+        """The builtins primitive `name` expands to (`__fence`, `__xchg`, ...); () if unknown."""
+        if name not in self._builtins:
+            call = placeholder_call(self.macros, name)
+            self._builtins[name] = () if call is None else tuple(
+                builtin_keyword(n) for n in builtins_of(expand_call(self.macros, call, True)))
+        return self._builtins[name]
+
     def in_class(self, name: Optional[str], cls: str) -> bool:
-        return name is not None and self.table.get(name, {}).get("op") in self.classes[cls]
+        """Is every builtin of the primitive's expansion one of the class's?"""
+        found = self.builtins(name) if name is not None else ()
+        return bool(found) and all(b in self.classes[cls] for b in found)
 
     def matches(self, name: Optional[str], next_to: list[str]) -> bool:
         return name is not None and any(
             self.in_class(name, n[1:]) if n.startswith("@") else name == n for n in next_to)
+
+    def roles(self, name: str) -> Optional[tuple[str, ...]]:
+        """How the primitive reads each argument: 'lvalue', 'ptr' or 'value'."""
+        if name not in self._roles:
+            self._roles[name] = param_roles(self.macros, name)
+        return self._roles[name]
 
 
 # ------------------------------------------------------------ AST helpers
@@ -123,9 +143,9 @@ def convert_arg(e: A.Expr, old: str, new: str) -> Optional[A.Expr]:
     return None
 
 
-def upgraded(call: A.Call, new: str, table: dict[str, dict[str, Any]]) -> Optional[A.Call]:
+def upgraded(call: A.Call, new: str, placements: "Placements") -> Optional[A.Call]:
     """`call` as primitive `new` with the same arguments, or None when they do not carry over."""
-    old_roles, new_roles = table[call.name].get("args", []), table.get(new, {}).get("args")
+    old_roles, new_roles = placements.roles(call.name) or (), placements.roles(new)
     if new_roles is None or not len(old_roles) == len(new_roles) == len(call.args):
         return None
     args = []
@@ -192,7 +212,7 @@ class _Walk:
         p = self.placements
         for n in nodes(own_exprs(s)):
             if isinstance(n, A.Call) and n.name in p.upgrade:
-                new = upgraded(n, p.upgrade[n.name], p.table)
+                new = upgraded(n, p.upgrade[n.name], p)
                 if new is not None:
                     self.out.append(Change(self.thread, n.pos.line, "upgrade", new.name, (),
                                            (n.pos.line, n.pos.col), n.name, new))

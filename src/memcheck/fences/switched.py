@@ -53,33 +53,32 @@ class SwitchedTarget:
         m = MARKER_RE.fullmatch(primitive)
         return int(m.group(1)) if m else None
 
-    def knows(self, primitive: str) -> bool:
-        return self._switch(primitive) is not None or self.inner.knows(primitive)
+    def builtin(self, b: ThreadBuilder, node) -> Optional[Sym]:
+        return self.inner.builtin(b, node)
 
-    def statements(self, primitive: str) -> int:
-        k = self._switch(primitive)
-        if k is None:
-            return self.inner.statements(primitive)
-        return self.inner.statements(self.changes[k].original or self.changes[k].barrier)
-
-    def call(self, b: ThreadBuilder, call: A.Call) -> Optional[Sym]:
+    def call(self, b: ThreadBuilder, call: A.Call, statement: bool) -> Optional[Sym]:
         k = self._switch(call.name)
         if k is None:
-            return self.inner.call(b, call)
+            return self.inner.call(b, call, statement)
         change = self.changes[k]
         br = b.fork(None, call.pos.line)
         self.branches.setdefault(k, []).append(br)
         if change.action == "insert":
-            with_branch(b, br, True, lambda: self.inner.call(b, A.Call(change.barrier, (), call.pos)))
+            with_branch(b, br, True, lambda: self.inner.call(b, A.Call(change.barrier, (), call.pos), True))
             return None
         original = call.args[0]
         assert isinstance(original, A.Call) and change.replacement is not None
         new = A.Call(change.replacement.name, change.replacement.args, original.pos)
         out: dict[bool, tuple[Optional[Sym], list[int]]] = {}
 
+        before = b.instruction
+
         def leg(side: bool, c: A.Call) -> None:
+            # each leg counts herd's instructions from the same point; the
+            # original's count goes on
+            b.instruction = before
             start = len(b.pb.events)
-            sym = self.inner.call(b, c)
+            sym = self.inner.call(b, c, statement)
             out[side] = (sym, [e.eid for e in b.pb.events[start:] if e.kind in ("R", "W")])
 
         with_branch(b, br, True, lambda: leg(True, new))

@@ -2,8 +2,10 @@
 
 The walker knows C: registers, expressions, `if`, dependencies carried
 through registers.  What a kernel primitive becomes is the target's business:
-the walker hands each call to a `Target` (the LKMM, or an architecture's
-lowering table), which emits events through the `ThreadBuilder`.
+the walker hands each call and each of herd's builtins (`__load{once}`, ...)
+to a `Target` (the LKMM, or an architecture's lowering table), which expands
+calls with its `.def` macros (expand.walk_call) and emits the builtins'
+events through the `ThreadBuilder`.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from typing import Optional, Protocol
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
+from ..litmus.def_ast import Macros
+from .expand import BUILTIN_TYPES, builtin_keyword, expand_call
 from .program import (Branch, Constraint, Event, Literal, Program, Value,
                       VBranch, VConst, VOp, VRead)
 
@@ -34,15 +38,15 @@ def const(v: int) -> Sym:
 
 
 class Target(Protocol):
-    """What a lowering target provides to the walker."""
+    """What a lowering target provides to the walker: `call` for a call of
+    a primitive (`statement`: its value is unused), `builtin` for one of
+    herd's builtins; each returns the value, None for a statement."""
 
     name: str
 
-    def knows(self, primitive: str) -> bool: ...
+    def call(self, b: "ThreadBuilder", call: A.Call, statement: bool) -> Optional[Sym]: ...
 
-    def call(self, b: "ThreadBuilder", call: A.Call) -> Optional[Sym]: ...
-
-    def statements(self, primitive: str) -> int: ...
+    def builtin(self, b: "ThreadBuilder", node) -> Optional[Sym]: ...
 
 
 @dataclass
@@ -77,9 +81,11 @@ class ThreadBuilder:
         self.thread_events: list[int] = []
         self.ctrl_past_join = ctrl_past_join
         self.params = {p.name: p for p in thread.params}
-        # herd7's instruction index: one per statement, one more per statement
-        # inside a primitive that is a block; it numbers srcu cookies
+        # herd7's instruction index: one per statement, including those of a
+        # block and of a statement macro's expansion; it numbers srcu cookies
         self.instruction = 0
+        # the primitive whose expansion is being walked: the label of its events
+        self.label = ""
 
     # ------------------------------------------------------------ emission
 
@@ -125,6 +131,24 @@ class ThreadBuilder:
 
     def rmw(self, r: int, w: int) -> None:
         self.pb.program.rmw.add((r, w))
+
+    def expansion(self, macros: Macros, call: A.Call, statement: bool) -> Optional[Sym]:
+        """Walk what `call` expands to with `macros` (its value, None for a
+        statement macro); the events its body makes are labelled with the
+        call's name."""
+        expanded = expand_call(macros, call, statement, self.test.source)
+        saved, self.label = self.label, call.name
+        try:
+            if isinstance(expanded, tuple):
+                self.stmts(expanded)
+                return None
+            return self.expr(expanded)
+        finally:
+            self.label = saved
+
+    def label_of(self, node) -> str:
+        """The label of a builtin's events: the primitive it came from."""
+        return self.label or builtin_keyword(node)
 
     def fork(self, cond: Optional[Value], line: int) -> int:
         """A new two-way branch of this thread at the current point."""
@@ -180,11 +204,14 @@ class ThreadBuilder:
             c, t, o = self.expr(e.cond), self.expr(e.then), self.expr(e.other)
             return Sym(VOp("ite", (c.value, t.value, o.value)), c.deps | t.deps | o.deps)
         if isinstance(e, A.Call):
-            if not self.pb_target.knows(e.name):
-                raise self.error(f"unknown primitive '{e.name}'", e.pos)
-            v = self.pb_target.call(self, e)
+            v = self.pb_target.call(self, e, False)
             if v is None:
                 raise self.error(f"'{e.name}' has no value", e.pos)
+            return v
+        if isinstance(e, BUILTIN_TYPES):
+            v = self.pb_target.builtin(self, e)
+            if v is None:
+                raise self.error(f"'{builtin_keyword(e)}' has no value", e.pos)
             return v
         raise self.error(f"unsupported expression {type(e).__name__}", getattr(e, "pos", A.NOPOS))
 
@@ -199,8 +226,6 @@ class ThreadBuilder:
     def stmt(self, s: A.Stmt) -> None:
         if not (isinstance(s, A.Decl) and s.init is None):
             self.instruction += 1
-        if isinstance(s, A.ExprStmt) and isinstance(s.expr, A.Call):
-            self.instruction += self.pb_target.statements(s.expr.name)
         if isinstance(s, A.If):
             self.instruction += 1 + (len(s.then) != 1)
         if isinstance(s, A.Decl):
@@ -217,11 +242,13 @@ class ThreadBuilder:
         elif isinstance(s, A.ExprStmt):
             e = s.expr
             if isinstance(e, A.Call):
-                if not self.pb_target.knows(e.name):
-                    raise self.error(f"unknown primitive '{e.name}'", e.pos)
-                self.pb_target.call(self, e)
+                self.pb_target.call(self, e, True)
+            elif isinstance(e, BUILTIN_TYPES):
+                self.pb_target.builtin(self, e)
             else:
                 self.expr(e)
+        elif isinstance(s, BUILTIN_TYPES):
+            self.pb_target.builtin(self, s)
         elif isinstance(s, A.If):
             self.if_stmt(s)
         elif isinstance(s, A.Block):

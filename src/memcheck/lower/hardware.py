@@ -1,11 +1,13 @@
 """Lowering of kernel primitives to the instructions an architecture runs.
 
-The primitive table (lkmm.toml) says what each primitive does (its
-operation, arguments, values); the architecture's table (x86.toml,
-arm64.toml, power.toml) says which events that operation compiles to there,
-per ordering, with variants for other atomics or older kernels.  Control
-and address dependencies come from the C walker: an `if` is a conditional
-branch, a pointer read and dereferenced is an address dependency.
+What a primitive is comes from its expansion by memcheck's own
+models/lkmm.def into herd's builtins (an `__xchg` tagged mb, a `__load`
+tagged acquire, ...); the architecture's table (x86.toml, arm64.toml,
+power.toml) says which events each builtin and tag compiles to there
+(`rmw.mb`, `load.acquire`), with variants for other atomics or older
+kernels.  Control and address dependencies come from the C walker: an `if`
+is a conditional branch, a pointer read and dereferenced is an address
+dependency.
 """
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from typing import Any, Callable, Optional
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
+from ..litmus.def_ast import Macros
 from .c_walk import Sym, ThreadBuilder, const
-from .lkmm import LOCKED, UNLOCKED, choose, load_table, primitive_args, with_branch
+from .expand import default_macros
+from .lkmm import LOCKED, UNLOCKED, choose, update, with_branch
 from .program import VBranch, VConst, VOp, VRead
 
 ARCHITECTURES = ("x86", "arm64", "power")
@@ -37,38 +41,35 @@ def arch_steps(arch: str, variant: str = "") -> dict[str, list[dict[str, Any]]]:
     return steps
 
 
+def tag_of(tags: tuple[str, ...], default: str = "") -> str:
+    """The one annotation of a builtin of memcheck's lkmm.def (`{mb}`)."""
+    return "-".join(tags) or default
+
+
 @dataclass
 class HardwareTarget:
-    """C primitives as `arch` executes them, driven by two tables."""
+    """C primitives as `arch` executes them: the builtins of their lkmm.def
+    expansion, each through the architecture's step table."""
     name: str
-    primitives: dict[str, dict[str, Any]]
+    macros: Macros
     steps: dict[str, list[dict[str, Any]]]
 
     @classmethod
     def for_arch(cls, arch: str, variant: str = "") -> "HardwareTarget":
-        return cls(arch, load_table("lkmm"), arch_steps(arch, variant))
-
-    def knows(self, primitive: str) -> bool:
-        return primitive in self.primitives
-
-    def statements(self, primitive: str) -> int:
-        return self.primitives.get(primitive, {}).get("statements", 0)
+        return cls(arch, default_macros(), arch_steps(arch, variant))
 
     # ------------------------------------------------------------- steps
 
-    def _sequence(self, b: ThreadBuilder, call: A.Call, key: str) -> list[dict[str, Any]]:
-        seq = self.steps.get(key)
-        if seq is None:
-            raise b.error(f"'{call.name}' has no {self.name} lowering", call.pos)
-        return seq
-
-    def _run(self, b: ThreadBuilder, call: A.Call, key: str, addr: Optional[Sym],
-             value: Callable[[Optional[Sym]], Sym], line: int) -> Optional[int]:
+    def _run(self, b: ThreadBuilder, node, key: str, addr: Optional[Sym],
+             value: Callable[[Optional[Sym]], Sym]) -> Optional[int]:
         """Emit the events of `key`; returns the read event, if any.
         `value` gives the written value from the value read (None if no read)."""
+        label, line = b.label_of(node), node.pos.line
+        seq = self.steps.get(key)
+        if seq is None:
+            raise b.error(f"'{label}' has no {self.name} lowering", node.pos)
         read: Optional[int] = None
-        label = call.name
-        for step in self._sequence(b, call, key):
+        for step in seq:
             if "fence" in step:
                 b.emit("F", set(step["fence"]), None, None, line, label)
             elif "read" in step:
@@ -84,114 +85,109 @@ class HardwareTarget:
                 if read is not None:
                     b.ctrl = b.ctrl | {(read, ())}
             else:
-                raise b.error(f"bad step {step} in the {self.name} table", call.pos)
+                raise b.error(f"bad step {step} in the {self.name} table", node.pos)
         return read
 
     # -------------------------------------------------------------- calls
 
-    def call(self, b: ThreadBuilder, call: A.Call) -> Optional[Sym]:
-        spec = self.primitives[call.name]
-        op = spec["op"]
-        line = call.pos.line
-        args = primitive_args(b, call, spec)
-        addr = args.get("addr")
-        if op == "load":
-            r = self._run(b, call, f"load.{spec['tag']}", addr, lambda _: const(0), line)
-            return b.read_sym(r)
-        if op == "store":
-            self._run(b, call, f"store.{spec['tag']}", addr, lambda _: args["value"], line)
-            if "fence_after" in spec:
-                self._run(b, call, f"fence.{spec['fence_after']}", None, lambda _: const(0), line)
-            return None
-        if op == "fence":
-            if spec["tag"] in ("sync-rcu",):
-                raise b.error(f"'{call.name}' is a grace period, not an instruction: judge RCU "
-                              "tests under the lkmm model", call.pos)
-            self._run(b, call, f"fence.{spec['tag']}", None, lambda _: const(0), line)
-            return None
-        if op == "srcu":
-            raise b.error(f"'{call.name}': SRCU has no hardware lowering; judge it under the lkmm model",
-                          call.pos)
-        if op == "xchg":
-            r = self._run(b, call, f"rmw.{spec['order']}", addr, lambda old: args["value"], line)
-            return b.read_sym(r)
-        if op in ("atomic", "atomic_return"):
-            return self._atomic(b, call, spec, args, line)
-        if op == "cmpxchg":
-            return self._cmpxchg(b, call, spec["order"], args, line)
-        if op == "add_unless":
-            return self._add_unless(b, call, args, line)
-        if op == "lock":
-            self._lock(b, call, addr, line)
-            return None
-        if op == "unlock":
-            self._run(b, call, "unlock", addr, lambda _: const(UNLOCKED), line)
-            return None
-        if op == "trylock":
-            br = b.fork(None, line)
-            with_branch(b, br, True, lambda: self._lock(b, call, addr, line))
-            with_branch(b, br, False, lambda: self._saw(b, call, "trylock-fail", addr, "!=", line))
-            return Sym(VBranch(br))
-        if op == "is_locked":
-            r = self._run(b, call, "is-locked", addr, lambda _: const(0), line)
-            v = b.read_sym(r)
-            return Sym(VOp("!=", (v.value, VConst(UNLOCKED))), v.deps)
-        raise b.error(f"'{call.name}' has no {self.name} lowering", call.pos)
+    def call(self, b: ThreadBuilder, call: A.Call, statement: bool) -> Optional[Sym]:
+        return b.expansion(self.macros, call, statement)
 
-    def _lock(self, b: ThreadBuilder, call: A.Call, addr: Sym, line: int) -> None:
-        r = self._run(b, call, "lock", addr, lambda _: const(LOCKED), line)
+    def builtin(self, b: ThreadBuilder, n) -> Optional[Sym]:
+        zero: Callable[[Optional[Sym]], Sym] = lambda _: const(0)
+        if isinstance(n, A.Load):
+            return b.read_sym(self._run(b, n, f"load.{tag_of(n.tags)}", b.address_of(n.loc), zero))
+        if isinstance(n, A.Store):
+            addr = b.address_of(n.loc)
+            value = b.expr(n.value)
+            self._run(b, n, f"store.{tag_of(n.tags)}", addr, lambda _: value)
+            return None
+        if isinstance(n, A.Fence):
+            if n.tags == ("sync-rcu",):
+                raise b.error(f"'{b.label_of(n)}' is a grace period, not an instruction: judge RCU "
+                              "tests under the lkmm model", n.pos)
+            self._run(b, n, f"fence.{tag_of(n.tags)}", None, zero)
+            return None
+        if isinstance(n, (A.Srcu, A.SrcuValue)):
+            raise b.error(f"'{b.label_of(n)}': SRCU has no hardware lowering; judge it under the lkmm model",
+                          n.pos)
+        if isinstance(n, A.Xchg):
+            addr, value = b.expr(n.loc), b.expr(n.value)
+            return b.read_sym(self._run(b, n, f"rmw.{tag_of(n.tags)}", addr, lambda old: value))
+        if isinstance(n, (A.AtomicOp, A.AtomicReturn)):
+            return self._atomic(b, n)
+        if isinstance(n, A.CmpXchg):
+            return self._cmpxchg(b, n)
+        if isinstance(n, A.AddUnless):
+            return self._add_unless(b, n)
+        if isinstance(n, A.Lock):
+            self._lock(b, n, b.expr(n.loc))
+            return None
+        if isinstance(n, A.Unlock):
+            self._run(b, n, "unlock", b.expr(n.loc), lambda _: const(UNLOCKED))
+            return None
+        if isinstance(n, A.TryLock):
+            addr = b.expr(n.loc)
+            br = b.fork(None, n.pos.line)
+            with_branch(b, br, True, lambda: self._lock(b, n, addr))
+            with_branch(b, br, False, lambda: self._saw(b, n, "trylock-fail", addr, "!="))
+            return Sym(VBranch(br))
+        if isinstance(n, A.IsLocked):
+            v = b.read_sym(self._run(b, n, "is-locked", b.expr(n.loc), zero))
+            return Sym(VOp("!=", (v.value, VConst(UNLOCKED))), v.deps)
+        raise b.error(f"'{b.label_of(n)}' has no {self.name} lowering", n.pos)
+
+    def _lock(self, b: ThreadBuilder, n, addr: Sym) -> None:
+        r = self._run(b, n, "lock", addr, lambda _: const(LOCKED))
         b.constrain(VOp("==", (VRead(r), VConst(UNLOCKED))))
 
-    def _saw(self, b: ThreadBuilder, call: A.Call, key: str, addr: Sym, cmp: str, line: int) -> None:
-        r = self._run(b, call, key, addr, lambda _: const(0), line)
+    def _saw(self, b: ThreadBuilder, n, key: str, addr: Sym, cmp: str) -> None:
+        r = self._run(b, n, key, addr, lambda _: const(0))
         b.constrain(VOp(cmp, (VRead(r), VConst(UNLOCKED))))
 
-    def _atomic(self, b, call, spec, args, line) -> Optional[Sym]:
-        operand = args.get("value", const(spec.get("operand", 0)))
-
-        def new_value(old: Optional[Sym]) -> Sym:
-            assert old is not None
-            return Sym(VOp(spec["operator"], (old.value, operand.value)), old.deps | operand.deps)
-
-        order = "noreturn" if spec["op"] == "atomic" else spec["order"]
-        r = self._run(b, call, f"rmw.{order}", args["addr"], new_value, line)
-        if spec["op"] == "atomic":
+    def _atomic(self, b: ThreadBuilder, n) -> Optional[Sym]:
+        """`__atomic_op` (a value-less atomic: the `noreturn` steps) or
+        `__atomic_op_return` / `__atomic_fetch_op`."""
+        operand, addr = b.expr(n.value), b.expr(n.loc)
+        returns = isinstance(n, A.AtomicReturn)
+        key = f"rmw.{tag_of(n.tags)}" if returns else "rmw.noreturn"
+        r = self._run(b, n, key, addr, lambda old: update(n.op, old, operand))
+        if not returns:
             return None
         old = b.read_sym(r)
-        result = new_value(old) if spec["returns"] == "new" else old
-        if "compare" in spec:
-            result = Sym(VOp(spec["compare"], (result.value, VConst(spec["compare_with"]))), result.deps)
-        return result
+        return old if n.fetch else update(n.op, old, operand)
 
-    def _cmpxchg(self, b, call, order, args, line) -> Sym:
-        br = b.fork(None, line)
+    def _cmpxchg(self, b: ThreadBuilder, n: A.CmpXchg) -> Sym:
+        addr, old, new = b.expr(n.loc), b.expr(n.old), b.expr(n.new)
+        order = tag_of(n.tags)
+        br = b.fork(None, n.pos.line)
         found: dict[bool, int] = {}
 
         def success() -> None:
-            r = self._run(b, call, f"rmw.{order}", args["addr"], lambda old: args["new"], line)
-            b.constrain(VOp("==", (VRead(r), args["old"].value)))
+            r = self._run(b, n, f"rmw.{order}", addr, lambda _old: new)
+            b.constrain(VOp("==", (VRead(r), old.value)))
             found[True] = r
 
         def failure() -> None:
-            r = self._run(b, call, f"cmpxchg-fail.{order}", args["addr"], lambda _: const(0), line)
-            b.constrain(VOp("!=", (VRead(r), args["old"].value)))
+            r = self._run(b, n, f"cmpxchg-fail.{order}", addr, lambda _: const(0))
+            b.constrain(VOp("!=", (VRead(r), old.value)))
             found[False] = r
 
         with_branch(b, br, True, success)
         with_branch(b, br, False, failure)
         return choose(br, b.read_sym(found[True]), b.read_sym(found[False]))
 
-    def _add_unless(self, b, call, args, line) -> Sym:
-        br = b.fork(None, line)
-        value, limit = args["value"], args["unless"]
+    def _add_unless(self, b: ThreadBuilder, n: A.AddUnless) -> Sym:
+        addr, value, limit = b.expr(n.loc), b.expr(n.value), b.expr(n.limit)
+        order = tag_of(n.tags, "mb")  # herd7's legacy atomic_add_unless is fully ordered
+        br = b.fork(None, n.pos.line)
 
         def success() -> None:
-            r = self._run(b, call, "rmw.mb", args["addr"],
-                          lambda old: Sym(VOp("+", (old.value, value.value)), old.deps | value.deps), line)
+            r = self._run(b, n, f"rmw.{order}", addr, lambda old: update("+", old, value))
             b.constrain(VOp("!=", (VRead(r), limit.value)))
 
         def failure() -> None:
-            r = self._run(b, call, "cmpxchg-fail.mb", args["addr"], lambda _: const(0), line)
+            r = self._run(b, n, f"cmpxchg-fail.{order}", addr, lambda _: const(0))
             b.constrain(VOp("==", (VRead(r), limit.value)))
 
         with_branch(b, br, True, success)

@@ -1,9 +1,10 @@
 """Kernel C litmus tests compiled to herd7 assembly tests (X86, AArch64, PPC).
 
 `memcheck lower` prints them so a reviewer can cross-check with herd7 or run
-them on silicon with litmus7.  Which instructions each primitive becomes is
-data: tables/<arch>.asm.toml holds, per key of the event table (<arch>.toml),
-the instruction templates giving those same events.  This module is the C
+them on silicon with litmus7.  A primitive is its expansion by memcheck's
+own models/lkmm.def into herd's builtins; which instructions each builtin
+becomes is data: tables/<arch>.asm.toml holds, per key of the event table
+(<arch>.toml), the instruction templates giving those same events.  This module is the C
 side: registers mapped to machine registers, expressions to ALU
 instructions, `if` to a compare and a forward branch, the condition
 rewritten over machine registers.  Retry loops cannot be written: a lock or
@@ -21,8 +22,9 @@ from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..litmus.asm_ast import AsmTest, AsmThread, Imm, Reg, Var
 from ..litmus.parse_asm import parse_asm_code
-from .hardware import ARCHITECTURES
-from .lkmm import load_table, primitive_args
+from ..litmus.def_ast import Macros
+from .expand import BUILTIN_TYPES, builtin_keyword, default_macros, expand_call
+from .hardware import ARCHITECTURES, tag_of
 
 _INVERSE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _CONSTANT = {"+", "-", "^", "&", "|"}
@@ -83,7 +85,7 @@ class ThreadCompiler:
     table: AsmTable
     test: A.Test
     thread: A.Thread
-    primitives: dict[str, dict[str, Any]]
+    macros: Macros
     locations: frozenset[str]
     lines: list[str] = field(default_factory=list)
     regs: dict[str, str] = field(default_factory=dict)       # C register -> machine
@@ -96,6 +98,7 @@ class ThreadCompiler:
     # an `if` on one compares directly, so no branch (and no ctrl) comes before it
     deferred: dict[str, tuple[str, Val, str]] = field(default_factory=dict)
     depth: int = 0
+    site: str = ""  # the primitive whose expansion is being compiled
 
     # registers ---------------------------------------------------------
 
@@ -193,6 +196,11 @@ class ThreadCompiler:
             if v is None:
                 raise self.error(f"'{e.name}' has no value", pos)
             return v
+        if isinstance(e, BUILTIN_TYPES):
+            v = self.builtin(e, into)
+            if v is None:
+                raise self.error(f"'{builtin_keyword(e)}' has no value", pos)
+            return v
         raise self.error(f"no {self.table.arch} instruction for this expression", pos)
 
     def truth(self, e: A.Expr) -> Val:
@@ -275,62 +283,64 @@ class ThreadCompiler:
             self.emit(s, **subst)
         return Reg(dst)
 
-    def call(self, call: A.Call, into: Optional[str] = None) -> Optional[Val]:
-        spec = self.primitives.get(call.name)
-        pos = call.pos
-        if spec is None:
-            raise self.error(f"unknown primitive '{call.name}'", pos)
-        op = spec["op"]
-        args = self.args(call, spec)
-        addr = args.get("addr")
-        if op == "load":
-            return self.step(f"load.{spec['tag']}", pos, addr, dst=into)
-        if op == "store":
-            self.step(f"store.{spec['tag']}", pos, addr, val=args["value"])
-            if "fence_after" in spec:
-                self.step(f"fence.{spec['fence_after']}", pos)
-            return None
-        if op == "fence":
-            if spec["tag"] == "sync-rcu":
-                raise self.error(f"'{call.name}' is a grace period, not an instruction: judge RCU "
-                                 "tests under the lkmm model", pos)
-            self.step(f"fence.{spec['tag']}", pos)
-            return None
-        if op == "srcu":
-            raise self.error(f"'{call.name}': SRCU has no hardware lowering; judge it under the lkmm model",
-                             pos)
-        if op == "xchg":
-            return self.step(f"rmw.{spec['order']}.xchg", pos, addr, val=args["value"])
-        if op in ("atomic", "atomic_return"):
-            return self.atomic(call, spec, args)
-        if op == "cmpxchg":
-            return self.step(f"cmpxchg.{spec['order']}", pos, addr, old=args["old"], new=args["new"])
-        if op == "lock":
-            self.step("lock", pos, addr)
-            return None
-        if op == "unlock":
-            self.step("unlock", pos, addr)
-            return None
-        if op == "trylock":
-            return self.step("trylock", pos, addr)
-        if op == "is_locked":
-            return self.step("is-locked", pos, addr, dst=into)
-        raise self.error(f"'{call.name}' has no single-attempt {self.table.arch} instruction sequence", pos)
-
-    def args(self, call: A.Call, spec: dict[str, Any]) -> dict[str, Val]:
-        return primitive_args(self, call, spec)
-
-    def atomic(self, call: A.Call, spec: dict[str, Any], args: dict[str, Val]) -> Optional[Val]:
-        if "compare" in spec:
+    def call(self, call: A.Call, into: Optional[str] = None, statement: bool = False) -> Optional[Val]:
+        """Compile what `call` expands to; its value, None for a statement macro."""
+        expanded = expand_call(self.macros, call, statement, self.test.source)
+        if isinstance(expanded, (A.BinOp, A.UnOp)) and builtins_in(expanded):
             raise self.error(f"'{call.name}': a comparison as a value has no branch-free "
                              f"{self.table.arch} form here", call.pos)
-        operand = args.get("value", Imm(spec.get("operand", 0)))
-        operator = spec["operator"]
-        if spec["op"] == "atomic":
-            self.step(f"rmw.noreturn.{operator}", call.pos, args["addr"], val=operand)
+        saved, self.site = self.site, call.name
+        try:
+            if isinstance(expanded, tuple):
+                self.stmts(expanded)
+                return None
+            return self.expr(expanded, into)
+        finally:
+            self.site = saved
+
+    def builtin(self, n, into: Optional[str] = None) -> Optional[Val]:
+        """The instructions of one of herd's builtins, by its tag."""
+        pos, label = n.pos, self.site or builtin_keyword(n)
+        if isinstance(n, A.Load):
+            return self.step(f"load.{tag_of(n.tags)}", pos, self.address_of(n.loc), dst=into)
+        if isinstance(n, A.Store):
+            addr = self.address_of(n.loc)
+            self.step(f"store.{tag_of(n.tags)}", pos, addr, val=self.expr(n.value))
             return None
-        old = self.step(f"rmw.{spec['order']}.{operator}", call.pos, args["addr"], val=operand)
-        return old if spec["returns"] == "old" else self.alu(operator, old, operand, call.pos)
+        if isinstance(n, A.Fence):
+            if n.tags == ("sync-rcu",):
+                raise self.error(f"'{label}' is a grace period, not an instruction: judge RCU "
+                                 "tests under the lkmm model", pos)
+            self.step(f"fence.{tag_of(n.tags)}", pos)
+            return None
+        if isinstance(n, (A.Srcu, A.SrcuValue)):
+            raise self.error(f"'{label}': SRCU has no hardware lowering; judge it under the lkmm model", pos)
+        if isinstance(n, A.Xchg):
+            addr = self.expr(n.loc)
+            return self.step(f"rmw.{tag_of(n.tags)}.xchg", pos, addr, val=self.expr(n.value))
+        if isinstance(n, A.AtomicOp):
+            operand = self.expr(n.value)
+            self.step(f"rmw.noreturn.{n.op}", pos, self.expr(n.loc), val=operand)
+            return None
+        if isinstance(n, A.AtomicReturn):
+            operand = self.expr(n.value)
+            old = self.step(f"rmw.{tag_of(n.tags)}.{n.op}", pos, self.expr(n.loc), val=operand)
+            return old if n.fetch else self.alu(n.op, old, operand, pos)
+        if isinstance(n, A.CmpXchg):
+            addr = self.expr(n.loc)
+            old, new = self.expr(n.old), self.expr(n.new)
+            return self.step(f"cmpxchg.{tag_of(n.tags)}", pos, addr, old=old, new=new)
+        if isinstance(n, A.Lock):
+            self.step("lock", pos, self.expr(n.loc))
+            return None
+        if isinstance(n, A.Unlock):
+            self.step("unlock", pos, self.expr(n.loc))
+            return None
+        if isinstance(n, A.TryLock):
+            return self.step("trylock", pos, self.expr(n.loc))
+        if isinstance(n, A.IsLocked):
+            return self.step("is-locked", pos, self.expr(n.loc), dst=into)
+        raise self.error(f"'{label}' has no single-attempt {self.table.arch} instruction sequence", pos)
 
     # statements -------------------------------------------------------------
 
@@ -353,9 +363,13 @@ class ThreadCompiler:
                 raise self.error("cannot assign to a shared variable's address", s.pos)
         elif isinstance(s, A.ExprStmt):
             if isinstance(s.expr, A.Call):
-                self.call(s.expr)
+                self.call(s.expr, statement=True)
+            elif isinstance(s.expr, BUILTIN_TYPES):
+                self.builtin(s.expr)
             else:
                 self.expr(s.expr)
+        elif isinstance(s, BUILTIN_TYPES):
+            self.builtin(s)
         elif isinstance(s, A.If):
             self.if_stmt(s)
         elif isinstance(s, A.Block):
@@ -447,7 +461,7 @@ class ThreadCompiler:
 def lower_to_asm(test: A.Test, arch: str, variant: str = "") -> AsmLowering:
     """The C test `test` as a herd7 assembly test of `arch` (x86, arm64, power)."""
     table = AsmTable.load(arch, variant)
-    primitives = load_table("lkmm")
+    macros = default_macros()
     locations = _locations(test)
     threads: list[AsmThread] = []
     inits: list[A.Init] = [A.Init(i.name, None, None, i.value, i.pos) for i in test.init if i.thread is None]
@@ -458,7 +472,7 @@ def lower_to_asm(test: A.Test, arch: str, variant: str = "") -> AsmLowering:
     by_index = {t.index: t for t in test.threads}
     for index in range(nthreads):
         thread = by_index.get(index, A.Thread(index, (), ()))
-        tc = _compile(table, test, thread, primitives, frozenset(locations), cond_regs.get(index, set()))
+        tc = _compile(table, test, thread, macros, frozenset(locations), cond_regs.get(index, set()))
         for i in test.init:
             if i.thread == index:
                 inits.append(A.Init(tc.regs[i.name], index, None, i.value, i.pos))
@@ -484,13 +498,13 @@ def lower_to_asm(test: A.Test, arch: str, variant: str = "") -> AsmLowering:
     return AsmLowering(asm, mapping)
 
 
-def _compile(table: AsmTable, test: A.Test, thread: A.Thread, primitives: dict[str, Any],
+def _compile(table: AsmTable, test: A.Test, thread: A.Thread, macros: Macros,
              locations: frozenset[str], observed: set[str]) -> ThreadCompiler:
     """Compile a thread twice: the first pass finds the registers that must
     hold their value from the start (C registers, addresses, `ok`), the
     second reserves them before any temp is taken."""
-    first = _pass(ThreadCompiler(table, test, thread, primitives, locations), observed)
-    tc = ThreadCompiler(table, test, thread, primitives, locations)
+    first = _pass(ThreadCompiler(table, test, thread, macros, locations), observed)
+    tc = ThreadCompiler(table, test, thread, macros, locations)
     for name in first.regs:
         tc.c_reg(name, thread.pos)
     for var in first.addr_regs:
@@ -510,6 +524,14 @@ def _pass(tc: ThreadCompiler, observed: set[str]) -> ThreadCompiler:
     for name in sorted(observed):
         tc.c_reg(name, A.NOPOS)
     return tc
+
+
+def builtins_in(e: A.Expr) -> bool:
+    """Does the expression hold one of herd's builtins?"""
+    if isinstance(e, BUILTIN_TYPES):
+        return True
+    return any(builtins_in(x) for x in (getattr(e, "left", None), getattr(e, "right", None),
+                                        getattr(e, "expr", None)) if x is not None)
 
 
 def _assigned(body: tuple[A.Stmt, ...]) -> set[str]:
