@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from ..litmus import ast as A
 from ..litmus.def_ast import Macros
+from ..litmus.parse_def import load_def
 from .c_walk import Sym, ThreadBuilder, const
 from .expand import default_macros
 from .program import Literal, VBranch, VConst, VOp, VRead
@@ -62,6 +63,11 @@ class LkmmTarget:
     def default(cls) -> "LkmmTarget":
         """memcheck's own models/lkmm.def, tags read the default (lkmmv1) way."""
         return cls(default_macros())
+
+    @classmethod
+    def from_def(cls, path: str, variants=()) -> "LkmmTarget":
+        """The primitives of the `.def` file at `path`, read with `variants`."""
+        return cls(load_def(path), frozenset(variants))
 
     @property
     def v2(self) -> bool:
