@@ -9,7 +9,7 @@ from typing import Any, Iterator, Optional
 
 from ..litmus import ast as A
 from ..litmus.def_ast import Macros
-from ..lower.expand import builtin_keyword, builtins_of, default_macros, expand_call, param_roles, placeholder_call
+from ..lower.expand import BUILTIN_TYPES, builtin_keyword, builtins_of, default_macros, expand_call, param_roles, placeholder_call
 
 # A statement's place: indices into nested bodies, e.g. (3,) or (3, "then", 0)
 Path = tuple[Any, ...]
@@ -102,8 +102,8 @@ def nodes(x: Any) -> Iterator[Any]:
 
 
 def emits(x: Any) -> bool:
-    """Does it make memory or fence events (a call of a primitive, or a plain access)?"""
-    return any(isinstance(n, (A.Call, A.Deref)) for n in nodes(x))
+    """Does it make memory or fence events (a call of a primitive, one of herd's builtins, or a plain access)?"""
+    return any(isinstance(n, (A.Call, A.Deref) + BUILTIN_TYPES) for n in nodes(x))
 
 
 def statement_call(s: A.Stmt) -> Optional[str]:

@@ -216,6 +216,9 @@ class If:
     then: tuple["Stmt", ...]
     other: tuple["Stmt", ...]  # empty when there is no else
     pos: Pos = NOPOS
+    # whether each leg was written in braces (a block: herd7 counts it as an
+    # instruction of its own, see lower/herd_index.py)
+    braced: tuple[bool, bool] = field(default=(True, True), compare=False)
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,8 @@ class CodeToAst(Transformer):
 
     def if_stmt(self, c):
         other = _as_body(c[3]) if len(c) > 3 else ()
-        return If(c[1], _as_body(c[2]), other, pos_of(c[0]))
+        braced = (isinstance(c[2], Block), len(c) > 3 and isinstance(c[3], Block))
+        return If(c[1], _as_body(c[2]), other, pos_of(c[0]), braced)
 
     def while_stmt(self, c):
         return While(c[1], _as_body(c[2]), pos_of(c[0]))

@@ -12,6 +12,7 @@ import dataclasses
 import re
 from typing import Optional
 
+from memcheck.litmus import ast as _A
 from memcheck.litmus.ast import (
     NOPOS,
     AddrOf,
@@ -113,7 +114,50 @@ def _expr_text(e) -> str:
     if isinstance(e, Cond):
         return (f"{format_expr(e.cond, _COND_PREC + 1)} ? {format_expr(e.then)}"
                 f" : {format_expr(e.other, _COND_PREC)}")
+    builtin = _builtin_text(e)
+    if builtin is not None:
+        return builtin
     raise TypeError(f"not an expression: {e!r}")
+
+
+def _tags(tags: tuple[str, ...]) -> str:
+    return "{" + ",".join(tags) + "}" if tags else ""
+
+
+def _args(*args) -> str:
+    return "(" + ", ".join(a if isinstance(a, str) else format_expr(a) for a in args) + ")"
+
+
+def _builtin_text(e) -> Optional[str]:
+    """herd's builtins, as written: `__load{once}(*x)`, `__fence{mb}` (no `;`)."""
+    if isinstance(e, _A.Load):
+        return f"__load{_tags(e.tags)}{_args(e.loc)}"
+    if isinstance(e, _A.Xchg):
+        return f"__xchg{_tags(e.tags)}{_args(e.loc, e.value)}"
+    if isinstance(e, _A.CmpXchg):
+        return f"__cmpxchg{_tags(e.tags)}{_args(e.loc, e.old, e.new)}"
+    if isinstance(e, _A.AtomicReturn):
+        word = "__atomic_fetch_op" if e.fetch else "__atomic_op_return"
+        return f"{word}{_tags(e.tags)}{_args(e.loc, e.op, e.value)}"
+    if isinstance(e, _A.AddUnless):
+        return f"__atomic_add_unless{_tags(e.tags)}{_args(e.loc, e.value, e.limit)}"
+    if isinstance(e, _A.TryLock):
+        return f"__trylock{_args(e.loc)}"
+    if isinstance(e, _A.IsLocked):
+        return f"__islocked{_args(e.loc)}"
+    if isinstance(e, _A.SrcuValue):
+        return f"__srcu{_tags(e.tags)}{_args(e.loc)}"
+    if isinstance(e, _A.Store):
+        return f"__store{_tags(e.tags)}{_args(e.loc, e.value)}"
+    if isinstance(e, _A.Fence):
+        return f"__fence{_tags(e.tags)}"
+    if isinstance(e, _A.AtomicOp):
+        return f"__atomic_op{_tags(e.tags)}{_args(e.loc, e.op, e.value)}"
+    if isinstance(e, (_A.Lock, _A.Unlock)):
+        return f"__{type(e).__name__.lower()}{_args(e.loc)}"
+    if isinstance(e, _A.Srcu):
+        return f"__srcu{_tags(e.tags)}{_args(e.loc, *(() if e.value is None else (e.value,)))}"
+    return None
 
 
 # ------------------------------------------------------------- statements
@@ -146,6 +190,8 @@ def _stmt_lines(s, depth: int) -> list[str]:
                 + _body_lines(s.body, depth + 1) + [f"{pad}}}"])
     if isinstance(s, Block):
         return [f"{pad}{{"] + _body_lines(s.body, depth + 1) + [f"{pad}}}"]
+    if isinstance(s, _A.BuiltinStmt.__args__):
+        return [f"{pad}{_builtin_text(s)};"]
     raise TypeError(f"not a statement: {s!r}")
 
 

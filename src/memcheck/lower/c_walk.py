@@ -16,6 +16,7 @@ from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..litmus.def_ast import Macros
 from .expand import BUILTIN_TYPES, builtin_keyword, expand_call
+from .herd_index import Index
 from .program import (Branch, Constraint, Event, Literal, Program, Value,
                       VBranch, VConst, VOp, VRead)
 
@@ -81,9 +82,10 @@ class ThreadBuilder:
         self.thread_events: list[int] = []
         self.ctrl_past_join = ctrl_past_join
         self.params = {p.name: p for p in thread.params}
-        # herd7's instruction index: one per statement, including those of a
-        # block and of a statement macro's expansion; it numbers srcu cookies
-        self.instruction = 0
+        # herd7's instruction index (it numbers srcu cookies) and the depth
+        # of blocks (herd7 counts declarations in blocks only)
+        self.instruction = Index()
+        self.depth = 0
         # the primitive whose expansion is being walked: the label of its events
         self.label = ""
 
@@ -140,7 +142,7 @@ class ThreadBuilder:
         saved, self.label = self.label, call.name
         try:
             if isinstance(expanded, tuple):
-                self.stmts(expanded)
+                self.nested(expanded, False)  # the block is the call's own statement
                 return None
             return self.expr(expanded)
         finally:
@@ -223,11 +225,22 @@ class ThreadBuilder:
         for s in body:
             self.stmt(s)
 
+    def nested(self, body: tuple[A.Stmt, ...], block: bool) -> None:
+        """The statements of a block, an if's leg (`block`: written in
+        braces) or a statement macro's body."""
+        self.depth += 1
+        if block:
+            self.instruction = self.instruction.plus(1)
+        try:
+            self.stmts(body)
+        finally:
+            self.depth -= 1
+
     def stmt(self, s: A.Stmt) -> None:
-        if not (isinstance(s, A.Decl) and s.init is None):
-            self.instruction += 1
-        if isinstance(s, A.If):
-            self.instruction += 1 + (len(s.then) != 1)
+        # herd7 leaves out the declarations without a value of a thread's
+        # own body; everything else is an instruction
+        if not (isinstance(s, A.Decl) and s.init is None and self.depth == 0):
+            self.instruction = self.instruction.plus(1)
         if isinstance(s, A.Decl):
             self.regs[s.name] = self.expr(s.init) if s.init is not None else self.regs.get(s.name, const(0))
         elif isinstance(s, A.Assign):
@@ -252,7 +265,7 @@ class ThreadBuilder:
         elif isinstance(s, A.If):
             self.if_stmt(s)
         elif isinstance(s, A.Block):
-            self.stmts(s.body)
+            self.nested(s.body, False)  # the block's own instruction is counted above
         elif isinstance(s, A.While):
             raise self.error("loops are not supported: unroll the loop in the test", s.pos)
         else:
@@ -263,13 +276,18 @@ class ThreadBuilder:
         b = self.fork(cond.value, s.pos.line)
         saved_guard, saved_ctrl, saved_regs = self.guard, self.ctrl, dict(self.regs)
         self.ctrl = saved_ctrl | cond.deps
+        # herd7 counts both legs from one past the if, and goes on from the leg taken
+        at_if = self.instruction
+        self.instruction = at_if.plus(1)
         self.guard = saved_guard + (Literal(b, True),)
-        self.stmts(s.then)
-        then_regs = self.regs
+        self.nested(s.then, s.braced[0])
+        then_regs, then_index = self.regs, self.instruction
         self.regs = dict(saved_regs)
+        self.instruction = at_if.plus(1)
         self.guard = saved_guard + (Literal(b, False),)
-        self.stmts(s.other)
+        self.nested(s.other, s.braced[1])
         else_regs = self.regs
+        self.instruction = Index.join(b, then_index, self.instruction if s.other else at_if)
         self.guard = saved_guard
         self.ctrl = saved_ctrl | cond.deps if self.ctrl_past_join else saved_ctrl
         self.regs = merge_registers(b, then_regs, else_regs)

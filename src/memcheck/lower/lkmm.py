@@ -147,7 +147,8 @@ class LkmmTarget:
         if isinstance(n, A.SrcuValue):
             addr = b.expr(n.loc)
             # srcu_read_lock's cookie: unique to the call site, as herd7 makes it
-            cookie = const((b.tid + 1) * 307 + b.instruction * 599) if n.tags == ("srcu-lock",) else None
+            cookie = (Sym(b.instruction.value(lambda i: (b.tid + 1) * 307 + i * 599))
+                      if n.tags == ("srcu-lock",) else None)
             b.emit("X", tag_sets(n.tags), addr, cookie, line, label)
             return cookie if cookie is not None else const(0)
         if isinstance(n, A.Srcu):
