@@ -20,7 +20,6 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from memcheck.errors import MemcheckError
 from memcheck.litmus.ast import (
-    NOPOS,
     AddrValue,
     Condition,
     Init,
