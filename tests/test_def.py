@@ -373,3 +373,19 @@ def test_macros_lookup_keeps_two_name_spaces():
     m = parse_def("f(X) X\nf(X) { __fence{mb}; }\nf(X) X + 1")
     assert isinstance(m, Macros) and m.statement("f") is not None
     assert isinstance(m.expression("f").body, A.BinOp)  # the later definition wins
+
+
+def test_a_test_written_with_builtins_is_judged_and_prints_back(checker):
+    from memcheck.litmus.print_c import comparable, format_c_litmus
+    text = ("C MP+builtins\n{ x=0; y=0; }\n"
+            "P0(int *x, int *y) { __store{once}(*x, 1); __store{release}(*y, 1); }\n"
+            "P1(int *x, int *y) { int r0 = __load{acquire}(*y); int r1 = __load{once}(*x); }\n"
+            "exists (1:r0=1 /\\ 1:r1=0)\n")
+    test = parse_c_litmus(text)
+    assert comparable(parse_c_litmus(format_c_litmus(test))) == comparable(test)
+    assert checker.judge(test, "lkmm").verdict.observation == "Never"
+    macros = text.replace("__store{once}(*x, 1)", "WRITE_ONCE(*x, 1)").replace(
+        "__store{release}(*y, 1)", "smp_store_release(y, 1)").replace(
+        "__load{acquire}(*y)", "smp_load_acquire(y)").replace("__load{once}(*x)", "READ_ONCE(*x)")
+    events = [(e.kind, e.tags, e.addr, e.value) for e in lower_c(test, V1).events]
+    assert [(e.kind, e.tags, e.addr, e.value) for e in lower_c(parse_c_litmus(macros), V1).events] == events
