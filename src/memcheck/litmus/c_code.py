@@ -1,10 +1,10 @@
 """The syntax tree of C code: statements, expressions and herd's builtins.
 
-Both parsers of herd7's kernel C read code: the litmus test parser (the
-threads) and the `.def` macro file parser (the macro bodies).  Their
-grammars are their own top rules with c_code.lark appended (`grammar`), and
-their transformers extend `CodeToAst`, which builds ast.py nodes for the
-code rules while the LALR parser reduces.
+Both kinds of herd7 kernel C file hold code: a litmus test (its threads)
+and a `.def` macro file (the macro bodies).  Their grammars are their own
+top rules with c_code.lark appended (`grammar`), and the transformer
+(c_parser.py) extends `CodeToAst`, which builds ast.py nodes for the code
+rules while the LALR parser reduces.
 """
 from __future__ import annotations
 
@@ -50,9 +50,9 @@ from memcheck.litmus.ast import (
 _HERE = Path(__file__).parent
 
 
-def grammar(top: str) -> str:
-    """The text of grammar file `top` with the C code rules appended."""
-    return (_HERE / top).read_text(encoding="utf-8") + "\n" + (_HERE / "c_code.lark").read_text(encoding="utf-8")
+def grammar(*tops: str) -> str:
+    """The text of the grammar files `tops` with the C code rules appended."""
+    return "\n".join((_HERE / name).read_text(encoding="utf-8") for name in tops + ("c_code.lark",))
 
 
 def pos_of(x) -> Pos:

@@ -4,8 +4,8 @@ herd7 splits a test into sections (see its lib/splitter.mll) and this module
 does the same: a small hand-written scanner reads the header (`C name`,
 `key=value` lines, comments and doc strings up to the `{` of the initial
 state) and blanks out the `(* ... *)` comments of the init and condition
-sections; the Lark grammar c_litmus.lark (LALR, contextual lexer) parses the
-rest; a transformer builds the dataclasses.  Every error becomes a
+sections; the Lark grammar c_litmus.lark (LALR, contextual lexer; the
+parser of c_parser.py) parses the rest and builds the dataclasses.  Every error becomes a
 MemcheckError carrying file, line and column.
 """
 from __future__ import annotations
@@ -13,33 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Union
 
-from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
 from memcheck.errors import MemcheckError
-from memcheck.litmus.ast import (
-    AddrValue,
-    Condition,
-    Init,
-    IntLit,
-    MemLoc,
-    PAnd,
-    PAtom,
-    PConst,
-    PImplies,
-    PNot,
-    POr,
-    Param,
-    Pos,
-    RegLoc,
-    Test,
-    Thread,
-)
-from memcheck.litmus.c_code import CodeToAst, flatten, grammar, is_tok, pos_of, type_text
-from memcheck.litmus.c_code import int_value as _int
-from memcheck.litmus.syntax_errors import SyntaxErrors, end_offset, line_col as _line_col
+from memcheck.litmus.ast import Condition, PConst, Pos, Test, Thread
+from memcheck.litmus.c_parser import ERRORS, PARSER
+from memcheck.litmus.syntax_errors import end_offset, line_col as _line_col
 
 __all__ = ["parse_c_litmus", "load_c_litmus"]
 
@@ -221,137 +202,6 @@ def _mask_body(text: str, start: int, source: str) -> str:
     return "".join(pieces)
 
 
-# --------------------------------------------------------------- the parser
-
-
-def _split_type(tokens) -> str:
-    """Type text of a run of IDENT and STAR tokens."""
-    words = [str(t) for t in tokens if is_tok(t, "IDENT")]
-    stars = sum(1 for t in tokens if is_tok(t, "STAR"))
-    return type_text(words, stars)
-
-
-@dataclass(frozen=True)
-class _LocDecl:
-    """The left side of an initial-state entry, with its type if any."""
-    name: str
-    thread: Optional[int]
-    type: Optional[str]
-    pos: Pos
-
-
-@dataclass(frozen=True)
-class _Section:
-    """`locations [...]` or `filter prop` before the condition."""
-    kind: str
-    value: object
-
-
-class _ToAst(CodeToAst):
-    """Builds ast.py nodes bottom-up while the LALR parser reduces (it is
-    the parser's embedded transformer, so no parse tree is built); every
-    node's position is that of its first token.  Stateless.  The code rules
-    are CodeToAst's."""
-
-    # ---- initial state
-    def init(self, c):
-        return tuple(c)
-
-    def init_var(self, c):
-        return _LocDecl(str(c[-1]), None, None, pos_of(c[0]))
-
-    def init_reg(self, c):
-        thread, reg = c
-        return _LocDecl(str(reg), _int(thread), None, pos_of(thread))
-
-    def typed_decl(self, c):
-        *tokens, loc = c
-        return _LocDecl(loc.name, loc.thread, _split_type(tokens), pos_of(c[0]))
-
-    def init_entry(self, c):
-        loc = c[0]
-        value = c[1] if len(c) > 1 else None
-        return Init(loc.name, loc.thread, loc.type, value, loc.pos)
-
-    def int_value(self, c):
-        value = _int(c[-1])
-        return IntLit(-value if len(c) == 2 else value, pos_of(c[0]))
-
-    def addr_value(self, c):
-        return AddrValue(str(c[-1]), pos_of(c[0]))
-
-    # ---- threads
-    def thread(self, c):
-        proc = next(x for x in c if is_tok(x, "PROC"))
-        params = tuple(x for x in c if isinstance(x, Param))
-        stmts = [x for x in c if not isinstance(x, (Param, Token))]
-        return Thread(int(proc[1:]), params, flatten(stmts), pos_of(c[0]))
-
-    def param(self, c):
-        *tokens, name = c
-        return Param(_split_type(tokens), str(name), pos_of(c[0]))
-
-    # ---- conditions
-    def constraints(self, c):
-        return c
-
-    def locations(self, c):
-        return _Section("locations", tuple(c))
-
-    def filter(self, c):
-        return _Section("filter", c[0])
-
-    def condition(self, c):
-        quant, prop = c[0], c[1]
-        word = {"EXISTS": "exists", "FINAL": "exists", "FORALL": "forall",
-                "NOT_EXISTS": "~exists"}[quant.type]
-        return Condition(word, prop, pos_of(quant))
-
-    def bare_condition(self, c):
-        return Condition("exists", c[1], pos_of(c[0]))
-
-    def pimplies(self, c):
-        return PImplies(c[0], c[1], pos_of(c[0]))
-
-    def por(self, c):
-        return POr(tuple(c), pos_of(c[0]))
-
-    def pand(self, c):
-        return PAnd(tuple(c), pos_of(c[0]))
-
-    def pnot(self, c):
-        return PNot(c[1], pos_of(c[0]))
-
-    def ptrue(self, c):
-        return PConst(True, pos_of(c[0]))
-
-    def pfalse(self, c):
-        return PConst(False, pos_of(c[0]))
-
-    def peq(self, c):
-        return PAtom(c[0], "=", c[1], pos_of(c[0]))
-
-    def pneq(self, c):
-        return PAtom(c[0], "!=", c[1], pos_of(c[0]))
-
-    def regloc(self, c):
-        thread, reg = [x for x in c if not is_tok(x, "STAR")]
-        return RegLoc(_int(thread), str(reg), pos_of(c[0]))
-
-    def memloc(self, c):
-        return MemLoc(str(c[-1]), pos_of(c[0]))
-
-
-_PARSER = Lark(
-    grammar("c_litmus.lark"),
-    parser="lalr",
-    lexer="contextual",
-    maybe_placeholders=False,
-    transformer=_ToAst(),
-)
-
-
-_ERRORS = SyntaxErrors(_PARSER)
 
 
 # --------------------------------------------------------------- assembling
@@ -407,10 +257,10 @@ def parse_c_litmus(text: str, source: str = "") -> Test:
     header = _scan_header(text, source)
     masked = _blank(text[:header.end]) + _mask_body(text, header.end, source)
     try:
-        parts = _PARSER.parse(masked).children
+        parts = PARSER.parse(masked, start="start").children
         return _assemble(header, parts, text, source)
     except UnexpectedInput as err:
-        raise _ERRORS.error(err, masked, source) from None
+        raise ERRORS.error(err, masked, source) from None
     except MemcheckError:
         raise
     except LarkError as err:  # any other Lark failure: still a located error

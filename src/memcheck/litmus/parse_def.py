@@ -1,54 +1,23 @@
 """Parser of herd7 macro files (`.def`) into the typed Macros of def_ast.py.
 
-The grammar is kernel_def.lark with the C code rules (c_code.lark) appended,
-LALR with the contextual lexer, as for litmus tests; the bodies are built by
-the same CodeToAst transformer.  Every error becomes a MemcheckError
-carrying file, line and column.
+The grammar is kernel_def.lark with the C code rules (c_code.lark), a start
+rule of the one LALR parser that also reads litmus tests (c_parser.py); the
+bodies are the same syntax tree as a test's threads.  Every error becomes a
+MemcheckError carrying file, line and column.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Union
 
-from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedInput
 
 from memcheck.errors import MemcheckError
-from memcheck.litmus.c_code import CodeToAst, flatten, grammar, is_tok, pos_of
-from memcheck.litmus.def_ast import ExprMacro, Macros, StmtMacro
-from memcheck.litmus.syntax_errors import SyntaxErrors, line_col
+from memcheck.litmus.c_parser import ERRORS, PARSER
+from memcheck.litmus.def_ast import Macros
+from memcheck.litmus.syntax_errors import line_col
 
 __all__ = ["parse_def", "load_def"]
-
-
-def _params(tokens: list[Token], name: str) -> tuple[str, ...]:
-    params: list[str] = []
-    for t in tokens:
-        if str(t) in params:
-            raise MemcheckError(f"parameter {t} of macro {name} named twice", line=t.line, col=t.column)
-        params.append(str(t))
-    return tuple(params)
-
-
-class _ToDef(CodeToAst):
-    """Macros from the reduced rules; bodies are CodeToAst's nodes."""
-
-    def start(self, c):
-        return tuple(c)
-
-    def expr_macro(self, c):
-        name, *params, body = c
-        return ExprMacro(str(name), _params(params, str(name)), body, pos_of(name))
-
-    def stmt_macro(self, c):
-        name, *rest = c
-        brace = next(i for i, x in enumerate(rest) if is_tok(x, "LBRACE"))
-        return StmtMacro(str(name), _params(rest[:brace], str(name)), flatten(rest[brace + 1:]), pos_of(name))
-
-
-_PARSER = Lark(grammar("kernel_def.lark"), parser="lalr", lexer="contextual",
-               maybe_placeholders=False, transformer=_ToDef())
-_ERRORS = SyntaxErrors(_PARSER)
 
 
 def parse_def(text: str, source: str = "") -> Macros:
@@ -60,9 +29,9 @@ def parse_def(text: str, source: str = "") -> Macros:
         line, col = line_col(text, text.index("\x00"))
         raise MemcheckError("binary data (NUL byte), not a macro file", source, line, col)
     try:
-        return Macros(_PARSER.parse(text), source)
+        return Macros(PARSER.parse(text, start="def_file"), source)
     except UnexpectedInput as err:
-        raise _ERRORS.error(err, text, source) from None
+        raise ERRORS.error(err, text, source) from None
     except MemcheckError as err:
         raise err.located(source) from None
     except LarkError as err:  # any other Lark failure: still a located error
