@@ -42,20 +42,69 @@ def models_dir() -> Path:
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """A model: its cat file, the bell and macros (.def) it comes with, the
+    variants it runs with and where its includes are searched."""
     name: str
     file: str
     lowering: str
     description: str
     arch: str = ""  # assembly dialect judged ("X86", "AArch64", "PPC", "any"); "" = C only
     variants: tuple[str, ...] = ()  # cat `if "variant"` switches the model runs with
+    macros: str = ""  # the .def giving kernel primitives their events ("": the default)
+    bell: str = ""
+    dirs: tuple[str, ...] = ()  # include folders, after the including file's own
+
+    def sources(self) -> list[str]:
+        """The files the model is read from (its cat, bell and macros)."""
+        return [f for f in (self.file, self.bell, self.macros) if f]
+
+
+def library_dir(directory: Path) -> Path:
+    """Our own versions of herd's library files (cos.cat, cross.cat ...)."""
+    return directory / "lib"
 
 
 def model_index(directory: Optional[Path] = None) -> dict[str, ModelSpec]:
     directory = directory or models_dir()
     data = tomllib.loads((directory / "index.toml").read_text())
-    return {name: ModelSpec(name, d["file"], d["lowering"], d.get("description", ""), d.get("arch", ""),
-                            tuple(d.get("variants", ())))
+    dirs = (str(directory), str(library_dir(directory)))
+    return {name: ModelSpec(name, str(directory / d["file"]), d["lowering"], d.get("description", ""),
+                            d.get("arch", ""), tuple(d.get("variants", ())),
+                            str(directory / d["def"]) if d.get("def") else "", "", dirs)
             for name, d in data.items()}
+
+
+def is_model_path(name: str) -> bool:
+    """A model argument naming a file rather than a built-in model."""
+    return name.endswith((".cfg", ".cat")) or "/" in name
+
+
+def file_model(name: str, libdirs: tuple[str, ...], directory: Path,
+               variants: tuple[str, ...] = (), macros: str = "", bell: str = "") -> ModelSpec:
+    """The model a herd7 .cfg or .cat file describes (a cfg's folder, then the
+    `libdirs`, then our library are searched for the files it names)."""
+    from .cat.config import find_file, read_cfg
+    path = Path(name)
+    if not path.is_file():
+        raise MemcheckError(f"model file not found: {name}", name)
+    extra = [Path(d) for d in libdirs] + [library_dir(directory)]
+    if path.suffix == ".cfg":
+        cfg = read_cfg(path)
+        dirs = [cfg.folder] + extra
+        cat = find_file(cfg.model, dirs, "model", name) if cfg.model else None
+        if cat is None:
+            raise MemcheckError("the configuration names no model (a 'model FILE.cat' line)", name)
+        bell_path = find_file(bell or cfg.bell, dirs, "bell file", name) if (bell or cfg.bell) else None
+        macros_name = macros or cfg.macros
+        def_path = find_file(macros_name, dirs, "macros file", name) if macros_name else None
+        variants = tuple(dict.fromkeys(cfg.variants + variants))
+    else:
+        dirs = [path.resolve().parent] + extra
+        cat = path.resolve()
+        bell_path = find_file(bell, dirs, "bell file", name) if bell else None
+        def_path = find_file(macros, dirs, "macros file", name) if macros else None
+    return ModelSpec(name, str(cat), "lkmm", f"herd7 model {name}", "", variants,
+                     str(def_path or ""), str(bell_path or ""), tuple(str(d) for d in dirs))
 
 
 def condition_text(c: A.Condition) -> str:
@@ -91,6 +140,14 @@ def parse_test_text(raw: bytes, source: str) -> A.Test | AsmTest:
     return parse_c_litmus(text, source)
 
 
+def make_lkmm_target(macros: str, variants: tuple[str, ...]):
+    """The LKMM lowering driven by a .def file ("" = ours)."""
+    if not macros:
+        return LkmmTarget.default()
+    from .lower.lkmm import load_def
+    return LkmmTarget(load_def(macros), frozenset(variants))
+
+
 @dataclass
 class Checker:
     """Compiled models and the lowering targets, kept for the process."""
@@ -101,6 +158,8 @@ class Checker:
     _targets: dict = field(default_factory=dict)
     atomics: str = "lse"       # arm64 atomics: 'lse' or 'llsc'
     kernel: str = "current"    # kernel generation of the lowerings: 'current' or '4.14'
+    libdirs: tuple[str, ...] = ()  # herd7's -I / --libdir folders for model files
+    _files: dict[str, ModelSpec] = field(default_factory=dict)
 
     @property
     def index(self) -> dict[str, ModelSpec]:
@@ -108,31 +167,60 @@ class Checker:
             self._index = model_index(self.directory)
         return self._index
 
+    def spec(self, name: str) -> ModelSpec:
+        """The model `name` denotes: a built-in model, or a .cfg/.cat file."""
+        found = self.index.get(name) or self._files.get(name)
+        if found is not None:
+            return found
+        if not is_model_path(name):
+            raise MemcheckError(f"unknown model '{name}' (known: {', '.join(self.index)}, "
+                                "or a path to a herd7 .cfg or .cat file)")
+        found = self._files[name] = file_model(name, self.libdirs, self.directory)
+        return found
+
+    def add_file_model(self, spec: ModelSpec) -> None:
+        """Make a model built elsewhere (herd7's command line) known by its name."""
+        self._files[spec.name] = spec
+
     def model_names(self, spec: str) -> list[str]:
-        """`lkmm,x86` or `all` -> model names, checked."""
+        """`lkmm,x86`, `all` or paths to model files -> model names, checked."""
         names = list(self.index) if spec == "all" else [s.strip() for s in spec.split(",") if s.strip()]
         for n in names:
-            if n not in self.index:
-                raise MemcheckError(f"unknown model '{n}' (known: {', '.join(self.index)})")
+            self.spec(n)
         return names
 
     def evaluator(self, name: str) -> Evaluator:
         ev = self._evaluators.get(name)
         if ev is None:
-            spec = self.index[name]
-            model = load_model(str(self.directory / spec.file), [str(self.directory)])
+            spec = self.spec(name)
+            model = load_model(spec.file, list(spec.dirs), bell=spec.bell or None)
             ev = self._evaluators[name] = Evaluator(model, frozenset(spec.variants))
         return ev
+
+    def target_for(self, model: str):
+        """The lowering C tests take to reach `model`."""
+        spec = self.spec(model)
+        if spec.lowering == "lkmm":
+            return self.lkmm_target(spec.macros, spec.variants)
+        return self.target(spec.lowering)
+
+    def lkmm_target(self, macros: str = "", variants: tuple[str, ...] = ()):
+        """The LKMM events of the primitives a .def defines (ours by default)."""
+        key = ("lkmm", macros, variants)
+        target = self._targets.get(key)
+        if target is None:
+            target = self._targets[key] = make_lkmm_target(macros, variants)
+        return target
 
     def target(self, lowering: str):
         """The lowering of C primitives for a model: the LKMM's events, or
         the instructions an architecture's kernel compiles them to (tables
         read once per checker)."""
+        if lowering == "lkmm":
+            return self.lkmm_target()
         target = self._targets.get(lowering)
         if target is None:
-            if lowering == "lkmm":
-                target = LkmmTarget.default()
-            elif lowering in ARCHITECTURES:
+            if lowering in ARCHITECTURES:
                 target = HardwareTarget.for_arch(lowering, self.lowering_variant(lowering))
             else:
                 raise MemcheckError(f"unknown lowering '{lowering}'")
@@ -156,8 +244,7 @@ class Checker:
         without enumerating executions."""
         if isinstance(test, AsmTest):
             return self.judge_asm(test, model, timeout, verdict_only, max_executions, states_only)
-        spec = self.index[model]
-        program = lower_c(test, self.target(spec.lowering))
+        program = lower_c(test, self.target_for(model))
         return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only,
                                    max_executions, states_only)
 
@@ -173,7 +260,7 @@ class Checker:
         """The model an assembly test is judged under: `model` when it judges
         the test's architecture, the architecture's own model when `model`
         is a C-only model (such as the default, lkmm)."""
-        spec = self.index[model]
+        spec = self.spec(model)
         if spec.arch in (test.arch, "any"):
             return model
         if not spec.arch:
@@ -190,7 +277,7 @@ class Checker:
             return names
         out: list[str] = []
         for n in names:
-            spec = self.index[n]
+            spec = self.spec(n)
             if spec.arch in (test.arch, "any", ""):
                 m = self.asm_model(test, n)
                 if m not in out:
@@ -212,7 +299,7 @@ class Checker:
         key = name + "+asm"
         ev = self._evaluators.get(key)
         if ev is None:
-            spec = self.index[name]
-            model = load_model(str(self.directory / spec.file), [str(self.directory)])
+            spec = self.spec(name)
+            model = load_model(spec.file, list(spec.dirs), bell=spec.bell or None)
             ev = self._evaluators[key] = Evaluator(model, frozenset(spec.variants) | {"asm"})
         return ev

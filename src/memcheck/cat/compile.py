@@ -151,6 +151,7 @@ class Compiler:
         self.inlining: list[int] = []
         self.has_with = False
         self.structural: list[tuple[int, str, A.Pos]] = []
+        self.complete: dict[int, str] = {}
         self.empty_default = enum_set_names(model)
 
     # ------------------------------------------------------------ nodes
@@ -673,31 +674,36 @@ class Compiler:
         engine's: otherwise the engine's execution is not one of the model's."""
         if not self.has_with:
             return
-        for name, parts in (("rf", ("rf", "lock-rf")), ("co", ("co", "lock-co"))):
+        for name, parts in (("co", ("co", "lock-co")), ("rf", ("rf", "lock-rf"))):
             mine = env.lookup(name)
             mine = mine if isinstance(mine, int) else self.mk("base", (), pos, name)
             full = self.mk("union", tuple(self.mk("base", (), pos, p) for p in parts), pos)
             if mine == full:
                 continue
-            both = self.mk("union", (self.mk("diff", (mine, full), pos),
-                                     self.mk("diff", (full, mine), pos)), pos)
-            self.structural.append((both, f"{name} as the model builds it", pos))
+            # once checked equal to the engine's (first, as no-execution checks
+            # are), the model's relation explains absences as the engine's does
+            self.complete[mine] = name
+            # edges of the model's not chosen by the engine (explained by the
+            # engine edge excluding them), then edges chosen but not built
+            for extra in (self.mk("diff", (mine, full), pos), self.mk("diff", (full, mine), pos)):
+                self.structural.append((extra, f"{name} as the model builds it", pos))
 
     def finish(self) -> Program:
         """Compute dynamic/monotone flags and build the Program (the checks
         that an execution is one of the model's first)."""
         nodes, groups = self.nodes, self.groups
-        self._flags(nodes, groups)
-        checks = [CheckSpec("empty", False, k, name, False, pos, False, structural=True)
+        complete = complete_relations(nodes, self.complete)
+        self._flags(nodes, groups, complete)
+        checks = [CheckSpec("empty", False, k, name, False, pos, nodes[k].mono, structural=True)
                   for k, name, pos in self.structural]
         for ins, k, name in self.checks:
             nd = nodes[k]
             mono = (not nd.dyn) or (nd.mono and not ins.negated)
             checks.append(CheckSpec(ins.kind, ins.negated, k, name, ins.flag, ins.pos, mono))
-        return Program(nodes, groups, checks, self.empty_default, self.model.title)
+        return Program(nodes, groups, checks, self.empty_default, self.model.title, complete)
 
     @staticmethod
-    def _flags(nodes: list[Node], groups: list[Group]) -> None:
+    def _flags(nodes: list[Node], groups: list[Group], complete: dict[int, str]) -> None:
         """Set Node.dyn (depends on rf/co/values) and Node.mono (monotone in rf/co),
         iterating because let-rec placeholders take their group's flags."""
         gdyn = [False] * len(groups)
@@ -723,7 +729,9 @@ class Compiler:
                         mono = all(nodes[k].mono for k in g.body + g.results) and not (
                             dyn and g.nested)
                     elif nd.kind == "diff":
-                        mono = nodes[nd.args[0]].mono and not nodes[nd.args[1]].dyn
+                        mono = nodes[nd.args[0]].mono and (not nodes[nd.args[1]].dyn
+                                                           or absence_kind(nodes, complete,
+                                                                           nd.args[1]) is not None)
                     elif nd.kind == "comp":
                         mono = not nodes[nd.args[0]].dyn
                     elif nd.kind == "interp":
@@ -756,6 +764,33 @@ def compile_model(model: A.Model, variants: frozenset[str] = frozenset()) -> Pro
 
 
 _RUNTIME_CAPABLE = (A.App, A.Binop, A.ExplicitSet, A.Match)
+
+
+def absence_kind(nodes: list[Node], complete: dict[int, str], k: int):
+    """How an edge's absence from node k is explained by engine edges: "rf"
+    or "co" (k is complete), "co;co" (k is `co ; co` of a complete co, as in
+    herd's singlestep), or None (it cannot be)."""
+    if k in complete:
+        return complete[k]
+    nd = nodes[k]
+    if nd.kind == "seq" and nd.data == "rr" and all(complete.get(a) == "co" for a in nd.args):
+        return "co;co"
+    return None
+
+
+def complete_relations(nodes: list[Node], known: dict[int, str]) -> dict[int, str]:
+    """Nodes holding every rf (resp. co) edge the engine chose: what is not in
+    them is excluded by an edge that is (a read's one source; the opposite
+    co edge), so `r \\ rf` or `r \\ co` can be explained by edges alone."""
+    out: dict[int, str] = dict(known)
+    for k, nd in enumerate(nodes):
+        if nd.kind != "union" or len(nd.args) != 2:
+            continue
+        names = {nodes[a].data for a in nd.args if nodes[a].kind == "base"}
+        for which, parts in (("rf", {"rf", "lock-rf"}), ("co", {"co", "lock-co"})):
+            if names == parts:
+                out[k] = which
+    return out
 
 
 def to_runtime(v: CVal, it):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 from . import ops as O
 from . import relation as R
+from .compile import absence_kind
 from .program import DYNAMIC, CheckSpec, Program, Violation, engine_relation
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,6 +134,9 @@ class Deriver:
                 self.derive(a, item if m == "r" else (item[1], item[0]), ctx)
         elif kind in ("diff", "different-values"):
             self.derive(args[0], item, ctx)
+            which = absence_kind(self.nodes, self.prog.complete, args[1]) if kind == "diff" else None
+            if which is not None and len(item) == 2:
+                self._absent(which, args[1], item, ctx)
         elif kind == "seq":
             for mode, slot, x, y in self.chain(k, item[0], item[1], ctx):
                 if mode == "f":
@@ -174,6 +178,34 @@ class Deriver:
                 self.derive(a, item, ctx)
         elif kind == "ph":
             self._derive_ph(k, item, ctx)
+
+    def _absent(self, which: str, k: int, item: Item, ctx: Ctx) -> None:
+        """The engine edge excluding edge `item` from node k, which holds all
+        of the engine's rf (or co) edges: the read's actual source, or the
+        opposite co edge."""
+        a, b = item
+        if which == "co;co":   # no c with a -co-> c -co-> b: for each c, one edge is absent
+            first, second = self.nodes[k].args
+            co1, co2 = self.val(first, ctx), self.val(second, ctx)
+            if type(co1) is int or type(co2) is int:
+                return
+            for c in range(len(co1)):
+                if c in (a, b):
+                    continue
+                if not (co1[a] >> c) & 1:
+                    self._absent("co", first, (a, c), ctx)
+                else:
+                    self._absent("co", second, (c, b), ctx)
+            return
+        full = self.val(k, ctx)
+        if type(full) is int:
+            return
+        if which == "rf":
+            src = next((w for w, row in enumerate(full) if (row >> b) & 1), None)
+            if src is not None and src != a:
+                self.facts.add(("rf", src, b))
+        elif a != b and (full[b] >> a) & 1:
+            self.facts.add(("co", b, a))
 
     def _derive_ph(self, k: int, item: Item, ctx: Ctx) -> None:
         """A placeholder holds the previous iteration's result: derive item from

@@ -18,8 +18,11 @@ class CatTypeError(Exception):
 
 
 def is_emptyval(x: Value) -> bool:
-    """x is the empty set, empty relation or polymorphic empty."""
-    return not x if type(x) is int else not any(x)
+    """x is the empty set, empty relation or polymorphic empty (values of
+    other kinds, see values.py, are never taken for empty here)."""
+    if type(x) is int:
+        return not x
+    return type(x) is tuple and not any(x)
 
 
 def same(x: Value, y: Value) -> bool:

@@ -486,7 +486,7 @@ def load_model(name_or_path: PathLike, search_dirs: Sequence[PathLike] = (),
     resolving `include "f"` relative to the including file, then search_dirs.
     A `bell` file (herd's -bell), when given, is loaded the same way and runs first."""
     dirs = [Path(d) for d in search_dirs]
-    seen: set[Path] = set()
+    seen: tuple[Path, ...] = ()
     pre: tuple = ()
     if bell is not None:
         pre = _load(_locate(bell, dirs), dirs, seen).instrs
@@ -505,8 +505,10 @@ def _locate(name_or_path: PathLike, dirs: list[Path]) -> Path:
     return path
 
 
-def _load(path: Path, dirs: list[Path], seen: set[Path]) -> A.Model:
-    seen.add(path.resolve())
+def _load(path: Path, dirs: list[Path], seen: tuple[Path, ...]) -> A.Model:
+    """The model in `path` with its includes (`seen`: the files including it,
+    outermost first; herd reads a file again each time it is included)."""
+    seen = seen + (path.resolve(),)
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as e:
@@ -516,7 +518,7 @@ def _load(path: Path, dirs: list[Path], seen: set[Path]) -> A.Model:
     return A.Model(instrs, model.title, model.arch, model.source, includes_resolved=True)
 
 
-def _resolve(instrs: tuple, here: Path, dirs: list[Path], seen: set[Path]) -> tuple:
+def _resolve(instrs: tuple, here: Path, dirs: list[Path], seen: tuple[Path, ...]) -> tuple:
     out = []
     for ins in instrs:
         if isinstance(ins, A.Include):
@@ -529,8 +531,8 @@ def _resolve(instrs: tuple, here: Path, dirs: list[Path], seen: set[Path]) -> tu
                 raise MemcheckError(f"included file not found: {ins.path} (searched: {searched})",
                                     ins.pos.file, ins.pos.line, ins.pos.col)
             if found.resolve() in seen:
-                out.append(A.Include(ins.path, ins.pos, A.Model((), source=str(found))))
-                continue
+                raise MemcheckError(f"'{ins.path}' includes itself", ins.pos.file, ins.pos.line,
+                                    ins.pos.col)
             out.append(A.Include(ins.path, ins.pos, _load(found, dirs, seen)))
         elif isinstance(ins, A.Procedure):
             out.append(A.Procedure(ins.name, ins.pat, _resolve(ins.body, here, dirs, seen),

@@ -94,3 +94,4 @@ class Program:
     checks: list[CheckSpec]
     empty_default: frozenset[str]     # base sets that default to empty (enum tags)
     title: Optional[str] = None
+    complete: dict = field(default_factory=dict)  # node -> "rf"/"co": all the engine's edges

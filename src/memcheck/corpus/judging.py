@@ -95,10 +95,11 @@ class Judged:
 PICTURE_FIELDS = frozenset({"svg", "picture_seconds", "picture_error"})
 
 
-def prepare_checker(models: Sequence[str] = ()) -> Checker:
+def prepare_checker(models: Sequence[str] = (), libdirs: Sequence[str] = ()) -> Checker:
     """A worker's Checker with the models compiled up front, so that compiling
-    is not charged to the first test's time limit."""
-    checker = Checker()
+    is not charged to the first test's time limit; `libdirs` are the folders
+    searched for the files a model file names (--libdir)."""
+    checker = Checker(libdirs=tuple(libdirs))
     for m in models:
         try:
             checker.evaluator(m)
@@ -185,7 +186,7 @@ def draw_known(checker: Checker, task: Task, known: Judged) -> Judged:
         if isinstance(test, AsmTest):
             program = lower_asm(test)
         else:
-            program = lower_c(test, checker.target(checker.index[model].lowering))
+            program = lower_c(test, checker.target_for(model))
         return _svg(checker, test, program, known, task.timeout)
 
     return drawn(known, draw)

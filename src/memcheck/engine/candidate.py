@@ -104,6 +104,10 @@ def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
 # chooses their rf and co, offered to models as lock-rf and lock-co.
 LOCK_EVENTS = frozenset({"LKR", "LKW", "UL", "LF", "RL", "RU"})
 
+# The event sets herd's C semantics always defines (empty when no event of
+# the test is one): lock operations, atomic accesses (RMW).
+C_EVENT_SETS = ("LKR", "LKW", "UL", "LF", "RL", "RU", "LS", "RMW")
+
 # The static set of events at locations a final state shows (herd's FW
 # only names final writes there).
 OBSERVED = "_observed"
@@ -154,8 +158,9 @@ def static_view(prog: Program, c: Candidate,
             add(t, i)
         if eid in c.addrs and (observed is None or c.addrs[eid] in observed):
             add(OBSERVED, i)
-    for name in ("R", "W", "M", "F", "IW", OBSERVED):
+    for name in ("R", "W", "M", "F", "IW", OBSERVED) + C_EVENT_SETS:
         sets.setdefault(name, 0)
+    sets["LK"] = sets["LKR"] | sets["LKW"]
 
     def holds(guard) -> bool:
         return all(c.branches[l.branch] == l.value for l in guard)

@@ -226,7 +226,39 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     # and canonical enough; the order is what matters)
     for w in inner:
         cs.append(enc.position[w.eid] <= len(inner))
+    cs += lock_atomicity(enc, writes, may_alias)
     return enc
+
+
+LOCK_READ, LOCK_WRITE = "LKR", "LKW"
+
+
+def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.BoolRef]:
+    """Taking a lock is one atomic step: the lock read reads the write that
+    comes immediately before the lock write in coherence order (what a
+    spin_lock's successful attempt does; herd's lock.cat defines the lock
+    read's rf that way).  Lock operations only, never other RMWs, whose
+    atomicity is the model's to state."""
+    events = enc.program.events
+    out: list[z3.BoolRef] = []
+    for r, w in enc.program.rmw:
+        if LOCK_READ not in events[r].tags or LOCK_WRITE not in events[w].tags:
+            continue
+        lw = events[w]
+        for s in enc.rf_of_read.get(r, []):
+            lit = enc.rf[(s, r)]
+            between = []
+            for x in writes:
+                if x.eid in (s, w) or x.is_init or not may_alias(x, lw) or exclusive(x.guard, lw.guard):
+                    continue
+                here = z3.And(enc.guard(x.guard), enc.addr_term[x.eid] == enc.addr_term[w])
+                after_source = enc.co_literal(s, x.eid) if not events[s].is_init else z3.BoolVal(True, enc.ctx)
+                between.append(z3.And(here, after_source, enc.co_literal(x.eid, w)))
+            source_before = (enc.co_literal(s, w) if not events[s].is_init
+                             else z3.BoolVal(True, enc.ctx))
+            out.append(z3.Implies(lit, z3.And(source_before, z3.Not(z3.Or(between)) if between
+                                              else z3.BoolVal(True, enc.ctx))))
+    return out
 
 
 def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:
