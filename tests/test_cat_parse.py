@@ -110,7 +110,7 @@ enum Other = || 'x || 'y
 instructions F[Fences]
 instructions R[{'x,'y}]
 default W[]
-include "cos.cat"
+include "stdlib.cat"
 let a = po and b = rf
 let rec c = c | a and d = c ; b
 let f (x) = x ; x
