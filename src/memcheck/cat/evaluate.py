@@ -6,55 +6,20 @@ by `Execution.static_key`; `explain` says why a check failed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Hashable, Mapping, Optional, Sequence
+from typing import Hashable, Optional
 
 from ..errors import MemcheckError
 from . import ast as A
 from . import ops as O
 from .compile import compile_model
+from .execution import CheckResult, Execution, Explanation
+from .explain import explain_check
 from .program import DYNAMIC, CheckSpec, Program, Violation
 from .plan import Planner, State
-from .relation import Rel
 
 __all__ = ["Execution", "DYNAMIC", "Violation", "CheckResult", "Explanation", "Evaluator"]
 
 CACHE_SIZE = 128
-
-
-@dataclass(frozen=True)
-class Execution:
-    """A candidate execution over events 0..n-1: named base sets (bitmasks),
-    base relations (row tuples), event values, and a key identifying the
-    static part (equal keys: identical sets and relations other than rf/co)."""
-
-    n: int
-    sets: Mapping[str, int]
-    rels: Mapping[str, Rel]
-    values: Sequence[Optional[int]] = ()
-    static_key: Hashable = None
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The failed (non-flag) checks, and the names of the flags raised."""
-
-    violations: list[Violation]
-    flags: frozenset[str]
-
-    @property
-    def allowed(self) -> bool:
-        """The model allows the execution."""
-        return not self.violations
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a check failed: labelled edges (a cycle, a loop path or a pair) and
-    rf/co edges ('rf'|'co', a, b) that suffice, with the static part, to fail it."""
-
-    edges: list[tuple[int, int, str]]
-    facts: frozenset[tuple[str, int, int]]
 
 
 def _located(e: O.CatTypeError, pos: A.Pos) -> MemcheckError:
@@ -136,7 +101,6 @@ class Evaluator:
 
     def explain(self, ex: Execution, violation: Violation) -> Explanation:
         """Edges and rf/co facts showing why `violation` holds on ex."""
-        from .explain import explain_check
         return explain_check(self, ex, violation)
 
     def values_for(self, ex: Execution, spec: CheckSpec,

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Optional
 from . import ops as O
 from . import relation as R
 from .compile import absence_kind
+from .execution import Execution, Explanation
 from .program import DYNAMIC, CheckSpec, Program, Violation, engine_relation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .evaluate import Evaluator, Execution, Explanation
+    from .evaluate import Evaluator
 
 Item = tuple  # (a,) for set membership, (a, b) for a relation edge
 Ctx = tuple   # ((group id, iteration), ...) sorted
@@ -323,7 +324,6 @@ def _witness(spec: CheckSpec, value) -> list[Item]:
 def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation) -> "Explanation":
     """Explanation of `violation` on ex (empty for negated checks, which fail
     for lack of edges)."""
-    from .evaluate import Explanation
     specs = [s for s in ev.program.checks if not s.flag and s.violation == violation]
     if not specs:
         raise ValueError(f"no check of the model is named {violation.name!r}")

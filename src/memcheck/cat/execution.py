@@ -1,0 +1,44 @@
+"""What the cat evaluator works on and answers: a candidate execution, the
+checks it fails, and why one fails."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Hashable, Mapping, Optional, Sequence
+
+from .program import Violation
+from .relation import Rel
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A candidate execution over events 0..n-1: named base sets (bitmasks),
+    base relations (row tuples), event values, and a key identifying the
+    static part (equal keys: identical sets and relations other than rf/co)."""
+
+    n: int
+    sets: Mapping[str, int]
+    rels: Mapping[str, Rel]
+    values: Sequence[Optional[int]] = ()
+    static_key: Hashable = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The failed (non-flag) checks, and the names of the flags raised."""
+
+    violations: list[Violation]
+    flags: frozenset[str]
+
+    @property
+    def allowed(self) -> bool:
+        """The model allows the execution."""
+        return not self.violations
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a check failed: labelled edges (a cycle, a loop path or a pair) and
+    rf/co edges ('rf'|'co', a, b) that suffice, with the static part, to fail it."""
+
+    edges: list[tuple[int, int, str]]
+    facts: frozenset[tuple[str, int, int]]
