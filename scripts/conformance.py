@@ -6,6 +6,9 @@ mismatch, error and timeout, and time against herd7's recorded time.
 
     python scripts/conformance.py ../shared/corpus/lkmm -j 2 --timeout 60
     python scripts/conformance.py ../shared/corpus/lkmm --folder manual
+    python scripts/conformance.py ../shared/corpus/lkmm \
+        --model ../shared/kernel-lkmm/current/linux-kernel.cfg \
+        --herd ../shared/kernel-lkmm/herd7-current.tsv
 """
 from __future__ import annotations
 
@@ -34,9 +37,11 @@ def main() -> int:
     ap.add_argument("--states-only", action="store_true",
                     help="list final states without counting executions (no counts to compare)")
     ap.add_argument("--tsv", type=Path, help="write one row per test here")
+    ap.add_argument("--herd", type=Path,
+                    help="herd7's verdicts to compare with (default: CORPUS/herd7.tsv)")
     args = ap.parse_args()
 
-    records = read_herd_tsv(args.corpus / "herd7.tsv")
+    records = read_herd_tsv(args.herd or args.corpus / "herd7.tsv")
     rows = [r for r in records.values()
             if (r.judged or (args.include_unjudged and r.verdict == "TIMEOUT"))
             and (not args.folder or r.file.split("/")[0] in args.folder)

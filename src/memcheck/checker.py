@@ -143,9 +143,8 @@ def parse_test_text(raw: bytes, source: str) -> A.Test | AsmTest:
 def make_lkmm_target(macros: str, variants: tuple[str, ...]):
     """The LKMM lowering driven by a .def file ("" = ours)."""
     if not macros:
-        return LkmmTarget.default()
-    from .lower.lkmm import load_def
-    return LkmmTarget(load_def(macros), frozenset(variants))
+        return LkmmTarget(LkmmTarget.default().macros, frozenset(variants))
+    return LkmmTarget.from_def(macros, variants)
 
 
 @dataclass

@@ -12,11 +12,10 @@ from typing import Callable, Optional
 
 from . import ast as A
 from . import ops as O
-from . import relation as R
 from . import values as V
 from .ops import CatTypeError
 
-MAX_DEPTH = 400
+MAX_DEPTH = 150
 
 
 @dataclass(frozen=True)
@@ -151,6 +150,8 @@ class Interpreter:
             raise CatTypeError(f"recursion deeper than {MAX_DEPTH} calls in '{f.name}'")
         try:
             return self.eval(f.body, f.scope.child(bind(f.pat, arg)))
+        except RecursionError:
+            raise CatTypeError(f"recursion too deep in '{f.name}'") from None
         finally:
             self.depth -= 1
 
@@ -309,6 +310,22 @@ def _linearisations(arg, it: Interpreter):
     return V.LinSet(ws, pco)
 
 
+def _classes(r, it: Interpreter):
+    """herd's `classes`: the equivalence classes of an equivalence relation."""
+    if type(r) is int:
+        if r:
+            raise CatTypeError("'classes' needs a relation")
+        return V.ValSet(frozenset())
+    out, seen = set(), 0
+    for i, row in enumerate(r):
+        if (seen >> i) & 1 or not (row or any((x >> i) & 1 for x in r)):
+            continue
+        cls = row | (1 << i)
+        out.add(cls)
+        seen |= cls
+    return V.ValSet(frozenset(out))
+
+
 def _classes_loc(s, it: Interpreter):
     if type(s) is not int:
         raise CatTypeError("'classes-loc' needs an event set")
@@ -323,10 +340,11 @@ RUNTIME_PRIMITIVES: dict[str, Callable] = {
     "cross": _cross,
     "linearisations": _linearisations,
     "classes-loc": _classes_loc,
+    "classes": _classes,
 }
 
 # Primitives only this interpreter evaluates (they yield sets of values).
-VALUE_PRIMITIVES = frozenset({"map", "cross", "linearisations", "classes-loc"})
+VALUE_PRIMITIVES = frozenset({"map", "cross", "linearisations", "classes-loc", "classes"})
 
 
 def frame_guard(first: dict, key: str, frame: tuple) -> None:
@@ -337,8 +355,3 @@ def frame_guard(first: dict, key: str, frame: tuple) -> None:
     if old != frame:
         raise CatTypeError("'with': the pairs its alternatives range over depend on rf and co; "
                            "memcheck cannot choose among them")
-
-
-def as_relation(x, n: int) -> tuple:
-    """x as a relation value (for `with` results)."""
-    return V.as_rel(x, n) if type(x) in (int, tuple) else R.empty(n)

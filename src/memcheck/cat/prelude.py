@@ -8,9 +8,9 @@ from __future__ import annotations
 PRELUDE_SOURCE = "<prelude>"
 
 # Native primitives: domain, range, different-values (compiled to the DAG);
-# map, cross, linearisations, classes-loc (evaluated by interp.py).
+# map, cross, linearisations, classes-loc, classes (evaluated by interp.py).
 PRIMITIVES = ("domain", "range", "different-values", "map", "cross", "linearisations",
-              "classes-loc")
+              "classes-loc", "classes")
 
 PRELUDE = r'''
 let emptyset = 0

@@ -88,7 +88,7 @@ class LinSet(LazySet):
         ws = self.ws
         if type(r) is int:
             r = (0,) * n
-        members = list(R.bits(ws))
+        members = list(R.bits(ws))  # a strict total order of them
         for i in range(n):
             row = r[i]
             if (ws >> i) & 1:
@@ -105,7 +105,8 @@ class LinSet(LazySet):
 
     def elements(self, n: int) -> Iterator[tuple]:
         pco = self._pco(n)
-        members = list(R.bits(self.ws))
+        if not R.is_acyclic(pco):   # no order extends a cycle (herd: none)
+            return
 
         def extend(order: list[int], left: int) -> Iterator[list[int]]:
             if not left:
@@ -123,7 +124,6 @@ class LinSet(LazySet):
                 rows[e] = later
                 later |= 1 << e
             yield tuple(rows)
-        del members
 
 
 @dataclass(frozen=True)
