@@ -9,7 +9,7 @@ import click
 
 from . import __version__
 from .checker import MAX_EXECUTIONS, Checker, read_test
-from .cli_options import lowering_options, verdict_options
+from .cli_options import libdir_option, lowering_options, verdict_options
 from .engine.enumerate import Timeout
 from .errors import MemcheckError
 from .report.herd_text import format_state, format_verdict
@@ -37,7 +37,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--model", "model_spec", default="lkmm", show_default=True,
-              help="Model(s) to judge under: a name, a comma-separated list, or 'all'.")
+              help="Model(s) to judge under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
+@libdir_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, per test and model.")
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per test and model.")
 @click.option("--graph", "graph_dir", default=None, metavar="DIR",
@@ -47,13 +48,13 @@ def main() -> None:
 @verdict_options
 @lowering_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
-        graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
+        libdirs: tuple[str, ...] = (), graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
         atomics: str = "lse", kernel: str = "current", verdict_only: bool = False,
         max_executions: int = MAX_EXECUTIONS, states_only: bool = False) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
-    checker = Checker(atomics=atomics, kernel=kernel)
+    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
     try:
         models = checker.model_names(model_spec)
     except MemcheckError as e:
@@ -97,11 +98,12 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
 @main.command()
 @click.argument("file")
 @click.option("--model", "model_spec", default="lkmm", show_default=True,
-              help="Model(s) to explain under: a name, a comma-separated list, or 'all'.")
+              help="Model(s) to explain under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
+@libdir_option
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model.")
-def explain(file: str, model_spec: str, timeout: Optional[float]) -> None:
+def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = ()) -> None:
     """Say why: the events, the broken axiom and its cycle, or an execution reaching the condition."""
-    checker = Checker()
+    checker = Checker(libdirs=tuple(libdirs))
     try:
         models = checker.model_names(model_spec)
     except MemcheckError as e:
@@ -180,6 +182,33 @@ main.add_command(check_command)
 from .fences.command import fences_command  # noqa: E402  (the barrier advisor lives in fences/)
 
 main.add_command(fences_command)
+
+
+@main.command("herd7", add_help_option=False,
+              context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def herd7(args: tuple[str, ...]) -> None:
+    """herd7's command line (-conf, -model, -I, ...): herd7's output and exit codes."""
+    from .herd7_run import main as herd7_main
+    sys.exit(herd7_main(list(args)))
+
+
+@main.command("herd7-shim")
+@click.argument("directory", type=click.Path(file_okay=False))
+def herd7_shim(directory: str) -> None:
+    """Write DIRECTORY/herd7, running `memcheck herd7` with this installation
+    (put DIRECTORY first in PATH to run scripts written for herd7)."""
+    from .shim import write_shim
+    try:
+        path = write_shim(Path(directory))
+    except OSError as e:
+        raise click.ClickException(f"cannot write {Path(directory) / 'herd7'}: {e.strerror}")
+    click.echo(str(path))
+
+
+from .corpus.model_diff import model_diff_command  # noqa: E402  (the comparison lives with the corpus code)
+
+main.add_command(model_diff_command)
 
 
 if __name__ == "__main__":

@@ -30,3 +30,11 @@ def verdict_options(f):
                      help="Decide the verdict and flags without enumerating executions: fast on wide "
                           "tests; prints the witnesses found instead of every final state, no counts.")(f)
     return f
+
+
+def libdir_option(f):
+    """-I/--libdir: folders searched for the files a model file names (herd7's -I)."""
+    return click.option("-I", "--libdir", "libdirs", multiple=True, metavar="DIR",
+                        type=click.Path(exists=True, file_okay=False),
+                        help="A folder searched for the files a .cfg or .cat model names (its includes, "
+                             "bell and .def), after the model's own folder; repeatable.")(f)

@@ -51,6 +51,24 @@ def fingerprint(models: Path) -> str:
     return h.hexdigest()
 
 
+MODEL_FILE_PATTERNS = ("*.cat", "*.bell", "*.def", "*.cfg")
+
+
+def model_files_key(name: str, spec) -> str:
+    """The cache identity of a model read from files: its name and the content
+    of the files it names and of the model files in the folders its includes
+    are searched in, so that editing a kernel tree's model judges again."""
+    h = hashlib.sha256(name.encode() + b"\0")
+    named = {Path(f) for f in spec.sources()} | ({Path(name)} if Path(name).is_file() else set())
+    for f in sorted(named):
+        h.update(str(f).encode() + b"\0")
+        h.update((f.read_bytes() if f.is_file() else b"") + b"\0")
+    for d in spec.dirs:
+        if Path(d).is_dir():
+            _hash_tree(h, Path(d), MODEL_FILE_PATTERNS)
+    return f"{name}\0{h.hexdigest()}"
+
+
 def result_key(fingerprint: str, model: str, raw: bytes, mode: str = "") -> str:
     """The cache key of one test's content under one model (and judging mode)."""
     h = hashlib.sha256(fingerprint.encode() + b"\0" + model.encode() + b"\0"

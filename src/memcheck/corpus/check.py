@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, Mapping, Optional, Sequence
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..checker import Checker, models_dir
-from ..cli_options import verdict_options
+from ..cli_options import libdir_option, verdict_options
 from ..errors import MemcheckError
-from .cache import ResultCache, fingerprint, result_key
+from .cache import ResultCache, fingerprint, model_files_key, result_key
 from .expectations import ExpectationRules, load_expect_file, with_model_names
 from .grading import CaseResult, grade
 from .html_report import Pictures, wants_picture, write_html
@@ -51,6 +51,7 @@ class CheckOptions:
     verdict_only: bool = False  # verdicts and flags without enumerating executions
     max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
     states_only: bool = False  # every final state, executions not counted
+    libdirs: tuple[str, ...] = ()  # folders searched for the files a model file names (--libdir)
 
 
 def litmus_files(paths: Sequence[str]) -> list[str]:
@@ -80,10 +81,10 @@ def hard_limit(timeout: Optional[float], pictures: bool = False) -> Optional[flo
 
 
 def judge_locally(tasks: Sequence[Task], models: Sequence[str], jobs: int,
-                  timeout: Optional[float]) -> Iterator[tuple[int, Judged]]:
+                  timeout: Optional[float], libdirs: Sequence[str] = ()) -> Iterator[tuple[int, Judged]]:
     """(index, result) per task from a local pool whose stuck workers are killed."""
     pictures = any(t.picture or t.known is not None for t in tasks)
-    pool: KillablePool = KillablePool(jobs, judge_task, partial(prepare_checker, tuple(models)),
+    pool: KillablePool = KillablePool(jobs, judge_task, partial(prepare_checker, tuple(models), tuple(libdirs)),
                                       hard_limit(timeout, pictures), preload=["memcheck.corpus.judging"],
                                       max_tasks_per_worker=WORKER_TASKS)
     for i, outcome in pool.run(tasks):
@@ -96,14 +97,15 @@ def judge_locally(tasks: Sequence[Task], models: Sequence[str], jobs: int,
             yield i, lost(tasks[i], f"internal error: {outcome.message}", outcome.seconds)
 
 
-def judge_on_cluster(address: str, tasks: Sequence[Task], models: Sequence[str]) -> Iterator[tuple[int, Judged]]:
+def judge_on_cluster(address: str, tasks: Sequence[Task], models: Sequence[str],
+                     libdirs: Sequence[str] = ()) -> Iterator[tuple[int, Judged]]:
     """(index, result) per task from the Dask cluster at `address`."""
     try:
         from .dask_runner import run_on_dask
     except ImportError as e:
         raise click.UsageError(f"--scheduler needs Dask: pip install 'memcheck[dask]' ({e})")
     try:
-        yield from run_on_dask(address, tasks, models)
+        yield from run_on_dask(address, tasks, models, libdirs)
     except (OSError, TimeoutError) as e:
         raise click.ClickException(f"Dask scheduler {address}: {type(e).__name__}: {e}")
 
@@ -130,6 +132,7 @@ class Run:
     cache: Optional[ResultCache]
     on_result: Callable[[CaseResult], None]
     pictures: Optional[Pictures] = None  # --html: witness graphs are drawn and written here
+    model_keys: Mapping[str, str] = field(default_factory=dict)  # a model file's cache identity (name and content)
 
     def execute(self, files: Sequence[str]) -> list[CaseResult]:
         """Judge (or look up) every test under every model and grade it."""
@@ -146,7 +149,7 @@ class Run:
         hits: dict[str, Judged] = {}
         if self.cache is not None or pictures is not None:  # pictures are named by the key too
             fp = fingerprint(models_dir())
-            keys = [result_key(fp, t.model, t.raw, t.mode) for t in tasks]
+            keys = [result_key(fp, self.model_keys.get(t.model, t.model), t.raw, t.mode) for t in tasks]
         if self.cache is not None:
             hits = self.cache.get_many(keys)
         todo: list[int] = []
@@ -176,8 +179,8 @@ class Run:
         if not tasks:
             return []
         o = self.options
-        stream = (judge_on_cluster(o.scheduler, tasks, self.models) if o.scheduler
-                  else judge_locally(tasks, self.models, o.jobs or default_jobs(), o.timeout))
+        stream = (judge_on_cluster(o.scheduler, tasks, self.models, o.libdirs) if o.scheduler
+                  else judge_locally(tasks, self.models, o.jobs or default_jobs(), o.timeout, o.libdirs))
         out: list[CaseResult] = []
         unsaved: list[tuple[str, Judged]] = []
         flushed = time.monotonic()
@@ -199,19 +202,26 @@ class Run:
         return out
 
 
+def model_keys(checker: Checker, models: Sequence[str]) -> dict[str, str]:
+    """Each model read from files keyed by its files' content too (a built-in
+    model is covered by the fingerprint of memcheck's own models)."""
+    return {m: model_files_key(m, checker.spec(m)) for m in models if m not in checker.index}
+
+
 def run_check(o: CheckOptions, out: Console, err: Console) -> int:
     """Run a check as the command does; the exit code."""
     start = time.monotonic()
-    checker = Checker()
+    checker = Checker(libdirs=o.libdirs)
     try:
         models = checker.model_names(o.model_spec)
-        if o.result_model not in checker.index:
-            raise MemcheckError(f"unknown model '{o.result_model}' (known: {', '.join(checker.index)})")
+        checker.spec(o.result_model)
         table = load_expect_file(o.expect, o.result_model) if o.expect else {}
         table = with_model_names(table, {s.file: n for n, s in checker.index.items()})
+        keys = model_keys(checker, models)
     except MemcheckError as e:
         raise click.UsageError(str(e) if e.file else e.message)
-    rules = ExpectationRules(o.result_model, {n: s.arch for n, s in checker.index.items()}, table)
+    arch = {n: s.arch for n, s in checker.index.items()} | {m: checker.spec(m).arch for m in models}
+    rules = ExpectationRules(o.result_model, arch, table)
     cache = ResultCache.default() if o.use_cache else None
     files = litmus_files(o.paths)
     total = len(files) * len(models)
@@ -230,7 +240,7 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
 
     try:
         with progress:
-            results = Run(o, models, rules, cache, on_result, pictures).execute(files)
+            results = Run(o, models, rules, cache, on_result, pictures, keys).execute(files)
     finally:
         if cache is not None:
             cache.close()
@@ -250,7 +260,8 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
 @click.command("check")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--model", "model_spec", default="lkmm", show_default=True,
-              help="Model(s) to judge under: a name, a comma-separated list, or 'all'.")
+              help="Model(s) to judge under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
+@libdir_option
 @click.option("--expect", type=click.Path(dir_okay=False, path_type=Path),
               help="Expectations TSV (file, model, verdict); overrides the tests' Result: lines.")
 @click.option("--result-model", default="lkmm", show_default=True,
@@ -271,11 +282,12 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
 def check_command(paths: tuple[str, ...], model_spec: str, expect: Optional[Path], result_model: str,
                   junit: Optional[Path], json_path: Optional[Path], html_dir: Optional[Path],
                   jobs: Optional[int], timeout: Optional[float], no_cache: bool, verdict_only: bool,
-                  max_executions: int, states_only: bool, scheduler: Optional[str]) -> None:
+                  max_executions: int, states_only: bool, scheduler: Optional[str],
+                  libdirs: tuple[str, ...] = ()) -> None:
     """Check a litmus corpus against its expected results (CI)."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
     options = CheckOptions(paths, model_spec, result_model, expect, jobs, timeout, not no_cache,
                            scheduler, junit, json_path, html_dir, verdict_only, max_executions or None,
-                           states_only)
+                           states_only, tuple(libdirs))
     raise SystemExit(run_check(options, Console(), Console(stderr=True)))

@@ -24,24 +24,26 @@ class CheckerPlugin(WorkerPlugin):
     """Per-thread Checkers on a Dask worker (a Checker is not thread-safe)."""
     name = PLUGIN_NAME
 
-    def __init__(self, models: Sequence[str]):
+    def __init__(self, models: Sequence[str], libdirs: Sequence[str] = ()):
         self.models = tuple(models)
+        self.libdirs = tuple(libdirs)
         self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Only the model names travel to the workers."""
-        return {"models": self.models}
+        """Only the model names and library folders travel to the workers."""
+        return {"models": self.models, "libdirs": self.libdirs}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Rebuilt on the worker with no Checker yet."""
         self.models = state["models"]
+        self.libdirs = tuple(state.get("libdirs", ()))
         self._local = threading.local()
 
     def checker(self) -> Checker:
         """This thread's Checker, built on first use."""
         c = getattr(self._local, "checker", None)
         if c is None:
-            c = self._local.checker = prepare_checker(self.models)
+            c = self._local.checker = prepare_checker(self.models, self.libdirs)
         return c
 
 
@@ -52,11 +54,13 @@ def judge_remote(task: Task) -> Judged:
     return judge_task(checker, task)
 
 
-def run_on_dask(address: str, tasks: Sequence[Task], models: Sequence[str]) -> Iterator[tuple[int, Judged]]:
-    """(index, result) for every task, judged on the cluster at `address`."""
+def run_on_dask(address: str, tasks: Sequence[Task], models: Sequence[str],
+                libdirs: Sequence[str] = ()) -> Iterator[tuple[int, Judged]]:
+    """(index, result) for every task, judged on the cluster at `address`
+    (model files and --libdir folders must be at the same paths there)."""
     with Client(address, timeout=30) as client:
         register = getattr(client, "register_plugin", None) or client.register_worker_plugin
-        register(CheckerPlugin(models), name=PLUGIN_NAME)
+        register(CheckerPlugin(models, libdirs), name=PLUGIN_NAME)
         start = time.monotonic()
         futures = client.map(judge_remote, list(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}

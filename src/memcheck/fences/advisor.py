@@ -73,7 +73,7 @@ def fix_order(changes: Sequence[Change], f: Found) -> tuple:
 def usable(checker: Checker, model: str) -> Optional[str]:
     """Why C tests cannot be judged under `model` yet (its lowering is missing), or None."""
     try:
-        checker.target(checker.index[model].lowering)
+        checker.target_for(model)
     except MemcheckError as e:
         return e.message
     return None
@@ -118,14 +118,14 @@ class Advisor:
               model: str) -> tuple[ModelAdvice, Optional[Search], Optional[Reach]]:
         """The verdict under `model` and, when the outcome is reachable, its cost-minimal fixes."""
         start = time.monotonic()
-        spec = self.checker.index[model]
+        spec = self.checker.spec(model)
         arch = spec.lowering if spec.lowering in self.costs.arches else None
         verdict = self.checker.judge(test, model, self.timeout).verdict
         advice = ModelAdvice(model, verdict.observation, arch)
         if not outcome_seen(verdict):
             advice.seconds = time.monotonic() - start
             return advice, None, None
-        sp = lower_switched(test, changes, self.checker.target(spec.lowering))
+        sp = lower_switched(test, changes, self.checker.target_for(model))
         reach = Reach(sp, self.checker.evaluator(model), test, self._deadline())
         search = Search([self.costs.cost(arch, c.barrier) for c in changes], [reach])
         found = sorted((f for f in search.run(self.max_fixes, reach.deadline) if f.on),

@@ -8,6 +8,7 @@ from typing import Optional
 import click
 
 from ..checker import Checker, read_test
+from ..cli_options import libdir_option
 from ..engine.enumerate import Timeout
 from ..errors import MemcheckError
 from ..litmus import ast as A
@@ -20,7 +21,9 @@ from .verify import fixed_text
 @click.command("fences")
 @click.argument("file")
 @click.option("--model", "model_spec", default=None,
-              help="Model(s) to advise for, comma-separated or 'all' [default: lkmm and every hardware model].")
+              help="Model(s) to advise for (names or .cfg/.cat files), comma-separated or 'all' "
+                   "[default: lkmm and every hardware model].")
+@libdir_option
 @click.option("--costs", "costs_file", default=None, metavar="FILE",
               help="A cost table (TOML, the layout of fences/costs.toml) overriding the shipped prices.")
 @click.option("--max-fixes", type=click.IntRange(1), default=8, show_default=True,
@@ -35,9 +38,9 @@ from .verify import fixed_text
               help="arm64 atomics: LSE instructions or load/store-exclusive loops.")
 def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[str], max_fixes: int,
                    as_json: bool, apply_to: Optional[str], timeout: Optional[float],
-                   kernel: str = "current", atomics: str = "lse") -> None:
+                   kernel: str = "current", atomics: str = "lse", libdirs: tuple[str, ...] = ()) -> None:
     """Which barrier, where: the cheapest changes forbidding the test's exists outcome, per model and architecture."""
-    checker = Checker(atomics=atomics, kernel=kernel)
+    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
     try:
         test = read_test(file)
         if not isinstance(test, A.Test):

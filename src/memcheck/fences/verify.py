@@ -45,7 +45,7 @@ def reparse(test: A.Test, changes: Sequence[Change]) -> A.Test:
 
 def reachable(checker: Checker, test: A.Test, model: str, timeout: Optional[float] = None) -> bool:
     """The normal lowering and engine: does `model` allow an execution showing the outcome?"""
-    program = lower_c(test, checker.target(checker.index[model].lowering))
+    program = lower_c(test, checker.target_for(model))
 
     def restrict(enc) -> z3.BoolRef:
         bad = prop_term(enc, test, bad_outcome(test))

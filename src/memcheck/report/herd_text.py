@@ -17,7 +17,7 @@ def format_verdict(v: Verdict) -> str:
     """The block herd7 prints for one test.  Without every execution
     counted, no Witnesses/Positive lines and no counts on the Observation
     line; without every final state listed, the witnesses found instead."""
-    kind = "Required" if v.quantifier == "forall" else "Allowed"
+    kind = {"forall": "Required", "~exists": "Forbidden"}.get(v.quantifier, "Allowed")
     if v.states_complete:
         head = f"States {len(v.states)}"
     else:
