@@ -720,7 +720,7 @@ class Compiler:
                 elif nd.kind == "different-values":
                     dyn, mono = True, False
                 elif nd.kind in ("with", "with-miss"):
-                    dyn, mono = True, nd.kind == "with"
+                    dyn, mono = True, True   # explained by explain.py (or refuted whole)
                 else:
                     dyn = any(nodes[a].dyn for a in nd.args + nd.deps)
                     if nd.kind == "fix":
@@ -775,6 +775,8 @@ def absence_kind(nodes: list[Node], complete: dict[int, str], k: int):
     nd = nodes[k]
     if nd.kind == "seq" and nd.data == "rr" and all(complete.get(a) == "co" for a in nd.args):
         return "co;co"
+    if nd.kind in ("domain", "range") and nd.args[0] in complete:
+        return nd.kind
     return None
 
 
@@ -784,6 +786,9 @@ def complete_relations(nodes: list[Node], known: dict[int, str]) -> dict[int, st
     co edge), so `r \\ rf` or `r \\ co` can be explained by edges alone."""
     out: dict[int, str] = dict(known)
     for k, nd in enumerate(nodes):
+        if nd.kind == "base" and nd.data in ENGINE_RELATIONS:
+            out[k] = "rf" if nd.data in ("rf", "lock-rf") else "co"
+            continue
         if nd.kind != "union" or len(nd.args) != 2:
             continue
         names = {nodes[a].data for a in nd.args if nodes[a].kind == "base"}

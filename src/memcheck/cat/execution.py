@@ -42,3 +42,4 @@ class Explanation:
 
     edges: list[tuple[int, int, str]]
     facts: frozenset[tuple[str, int, int]]
+    whole: bool = False   # the facts do not suffice: refute the whole execution

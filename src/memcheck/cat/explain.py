@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Optional
 
 from . import ops as O
 from . import relation as R
+from . import values as VAL
 from .compile import absence_kind
 from .execution import Execution, Explanation
 from .program import DYNAMIC, CheckSpec, Program, Violation, engine_relation
@@ -35,6 +36,7 @@ class Deriver:
         self.traces = traces
         self.facts: set[tuple[str, int, int]] = set()
         self.done: set[tuple] = set()
+        self.opaque = False   # a derivation went through something opaque
 
     # ------------------------------------------------------------ values in a context
     def _group(self, k: int) -> Optional[int]:
@@ -136,7 +138,7 @@ class Deriver:
         elif kind in ("diff", "different-values"):
             self.derive(args[0], item, ctx)
             which = absence_kind(self.nodes, self.prog.complete, args[1]) if kind == "diff" else None
-            if which is not None and len(item) == 2:
+            if which is not None:
                 self._absent(which, args[1], item, ctx)
         elif kind == "seq":
             for mode, slot, x, y in self.chain(k, item[0], item[1], ctx):
@@ -177,13 +179,61 @@ class Deriver:
             a = self.holder(args[1:], item, ctx)
             if a is not None:
                 self.derive(a, item, ctx)
+        elif kind == "with-miss":
+            self._derive_miss(args[0], args[1], ctx)
+        elif kind == "interp":
+            self.opaque = True
         elif kind == "ph":
             self._derive_ph(k, item, ctx)
+
+    def _derive_miss(self, src: int, chosen: int, ctx: Ctx) -> None:
+        """Why the engine's choice is none of the alternatives of a `with`:
+        an edge some order must extend and the choice reverses, or every
+        engine edge deciding a part of static alternatives."""
+        S, x = self.val(src, ctx), self.val(chosen, ctx)
+        n = len(x) if type(x) is tuple else 0
+        parts = S.parts if isinstance(S, VAL.Cross) else (S,)
+        for part in parts:
+            if isinstance(part, VAL.LinSet):
+                mine = R.inter(x, part.frame(n))
+                if part.contains(mine, n):
+                    continue
+                missing = part.missing(mine, n)
+                if missing and part.pco_node >= 0:
+                    a, b = missing[0]
+                    self.derive(part.pco_node, (a, b), ctx)
+                    if a != b:
+                        self.derive(chosen, (b, a), ctx)
+                    return
+                break
+            if isinstance(part, VAL.ValSet) and not self.nodes[src].dyn:
+                frame = VAL.frame_of(part, n)
+                if VAL.member(part, R.inter(x, frame), n):
+                    continue
+                for a, b in R.pairs(frame):
+                    if (x[a] >> b) & 1:
+                        self.derive(chosen, (a, b), ctx)
+                    else:
+                        for e in self.nodes[chosen].args[1:]:
+                            self._absent(self.prog.complete.get(e, "co"), e, (a, b), ctx)
+                return
+            break
+        self.opaque = True
 
     def _absent(self, which: str, k: int, item: Item, ctx: Ctx) -> None:
         """The engine edge excluding edge `item` from node k, which holds all
         of the engine's rf (or co) edges: the read's actual source, or the
         opposite co edge."""
+        if which in ("domain", "range"):   # of a complete relation: no edge at all
+            a = item[0]
+            rel = self.nodes[k].args[0]
+            r = self.val(rel, ctx)
+            if type(r) is int:
+                return
+            kind = self.prog.complete[rel]
+            for c in range(len(r)):
+                self._absent(kind, rel, (a, c) if which == "domain" else (c, a), ctx)
+            return
         a, b = item
         if which == "co;co":   # no c with a -co-> c -co-> b: for each c, one edge is absent
             first, second = self.nodes[k].args
@@ -345,5 +395,5 @@ def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation) -> "Ex
             for a, b in items:
                 segs = d.segments(spec.node, a, b, top=True)
                 edges.extend(segs or [(a, b, d.name(spec.node))])
-        return Explanation(edges, frozenset(d.facts))
+        return Explanation(edges, frozenset(d.facts), d.opaque)
     return Explanation([], frozenset())

@@ -54,8 +54,10 @@ class Interpreter:
     """One evaluation: the DAG slot values `v`, the execution `ex`, the
     variants, the compile-time conversion of values, and base-name slots."""
 
-    def __init__(self, v: list, ex, variants: frozenset, bases: dict, convert) -> None:
+    def __init__(self, v: list, ex, variants: frozenset, bases: dict, convert,
+                 deps: tuple = ()) -> None:
         self.v = v
+        self.deps = deps
         self.ex = ex
         self.n = ex.n
         self.variants = variants
@@ -307,7 +309,8 @@ def _linearisations(arg, it: Interpreter):
         raise CatTypeError("'linearisations' needs an event set first")
     if type(pco) not in (int, tuple):
         raise CatTypeError("'linearisations' needs a relation second")
-    return V.LinSet(ws, pco)
+    slot = next((k for k in it.deps if it.v[k] is pco), -1)
+    return V.LinSet(ws, pco, slot)
 
 
 def _classes(r, it: Interpreter):

@@ -230,8 +230,11 @@ class Planner:
         if kind == "interp":
             expr, env, bases, variants, convert = nd.data
 
+            deps = nd.args
+
             def interp(v, ex):
-                return Interpreter(v, ex, variants, bases, convert).eval(expr, Scope({}, None, env))
+                return Interpreter(v, ex, variants, bases, convert, deps).eval(
+                    expr, Scope({}, None, env))
             return interp
         if kind == "with":
             src, engine = args[0], args[1:]

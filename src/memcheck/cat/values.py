@@ -10,7 +10,7 @@ verbatim.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 from . import relation as R
@@ -74,6 +74,7 @@ class LinSet(LazySet):
 
     ws: int
     pco: object
+    pco_node: int = field(default=-1, compare=False)   # DAG slot pco was read from, if any
 
     def frame(self, n: int) -> tuple:
         return tuple((self.ws & ~(1 << i)) if (self.ws >> i) & 1 else 0 for i in range(n))
@@ -102,6 +103,11 @@ class LinSet(LazySet):
         if not R.is_acyclic(r):
             return False
         return all((r[i] & row) == row for i, row in enumerate(self._pco(n)))
+
+    def missing(self, r: tuple, n: int) -> list[tuple[int, int]]:
+        """Edges of pco among ws that r lacks (why an order is not one of them)."""
+        return [(a, b) for a, row in enumerate(self._pco(n)) for b in R.bits(row)
+                if not (r[a] >> b) & 1]
 
     def elements(self, n: int) -> Iterator[tuple]:
         pco = self._pco(n)

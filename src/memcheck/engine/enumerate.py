@@ -126,7 +126,8 @@ class Refinement:
                 if v.monotone or self.explain_all:
                     checked.explanation = self.evaluator.explain(checked.execution, v)
                 facts = (model_facts(self.enc, checked.candidate, checked.view, checked.explanation.facts)
-                         if v.monotone else execution_facts(self.enc, checked.candidate))
+                         if v.monotone and not checked.explanation.whole
+                         else execution_facts(self.enc, checked.candidate))
                 self.solver.add(self.enc.refutation(facts))
             yield checked
 
