@@ -4,6 +4,7 @@ memcheck's own commands."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -269,3 +270,21 @@ def test_libdir_finds_what_a_cat_file_includes(tmp_path):
     assert r.exit_code == 0 and "Never" in r.output
     r = CliRunner().invoke(memcheck, ["run", "-I", str(tmp_path / "none"), sb])
     assert r.exit_code == 2 and "does not exist" in r.output
+
+
+def test_libdir_reaches_the_check_workers(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "order.cat").write_text('let o = po | rf | co | fr\n')
+    model = tmp_path / "sc-ish.cat"
+    model.write_text('"sc-ish"\ninclude "order.cat"\nacyclic o as sc\n')
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    shutil.copy(LITMUS / "SB+once+once.litmus", tests)
+    report = tmp_path / "check.json"
+    r = CliRunner().invoke(memcheck, ["check", "--model", str(model), "--libdir", str(lib), "-j", "1",
+                                      "--json", str(report), str(tests)])
+    assert "Errors" not in r.output, r.output
+    (result,) = json.loads(report.read_text())["results"]
+    assert result["verdict"] == "Never" and result["model"] == str(model)
