@@ -58,7 +58,10 @@ class Group:
 @dataclass(frozen=True)
 class Violation:
     """A failed axiom: its name, kind and whether it is monotone in rf/co
-    (then it fails on every execution containing the same rf/co edges)."""
+    (then it fails on every execution containing the rf/co edges its
+    explanation names: executions where each read reads one write and co
+    orders the writes of each location, so an edge's absence is named by the
+    edge excluding it)."""
 
     name: str
     kind: str
