@@ -143,12 +143,15 @@ def find_witness(test: A.Test, program: Program, evaluator: Evaluator,
     if test.filter is not None:
         refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
     check_index = {s.violation: i for i, s in reversed(list(enumerate(evaluator.checks))) if not s.flag}
+    no_execution = {s.violation for s in evaluator.checks if s.structural}
     best: Optional[_Forbidden] = None
     for checked in refinement.candidates(deadline):
         c, view, ex, result = checked.candidate, checked.view, checked.execution, checked.result
         if not result.violations:
             return Witness(c, dict(view.index), ex, flags=result.flags, candidates=refinement.proposed)
         v, why = result.violations[0], checked.explanation
+        if v in no_execution:   # not an execution of the model: nothing to show
+            continue
         rank = (-check_index[v], len(why.edges))
         if best is None or rank < best.rank:
             best = _Forbidden(rank, c, view, ex, v, tuple(why.edges))
