@@ -58,7 +58,7 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
     try:
         models = checker.model_names(model_spec)
     except MemcheckError as e:
-        raise click.UsageError(e.message)
+        raise click.UsageError(str(e) if e.file else e.message)
     failed = False
     pictures: set[str] = set()
     for file in litmus_files(paths):
@@ -107,7 +107,7 @@ def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple
     try:
         models = checker.model_names(model_spec)
     except MemcheckError as e:
-        raise click.UsageError(e.message)
+        raise click.UsageError(str(e) if e.file else e.message)
     try:
         test = read_test(file)
         for m in models:
