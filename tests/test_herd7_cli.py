@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from memcheck.cli import main as memcheck
-from memcheck.herd7_cli import HerdOptions, Refused, UsageError, read_command_line
+from memcheck.herd_options import HerdOptions, Refused, UsageError, read_command_line
 from memcheck.herd7_run import herd_name, main, picture_path, version_line
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -81,28 +81,38 @@ def is_model_path(name: str) -> bool:
 
 def file_model(name: str, libdirs: tuple[str, ...], directory: Path,
                variants: tuple[str, ...] = (), macros: str = "", bell: str = "") -> ModelSpec:
-    """The model a herd7 .cfg or .cat file describes (a cfg's folder, then the
-    `libdirs`, then our library are searched for the files it names)."""
-    from .cat.config import find_file, read_cfg
+    """The model a herd7 .cfg or .cat file describes.  A cfg is read as
+    `herd7 -conf` reads it (its own folder, the current one, the `libdirs`,
+    then our library are searched for the files it names); the model's
+    includes are searched in its folder, the `libdirs`, then our library."""
     path = Path(name)
     if not path.is_file():
         raise MemcheckError(f"model file not found: {name}", name)
     extra = [Path(d) for d in libdirs] + [library_dir(directory)]
     if path.suffix == ".cfg":
-        cfg = read_cfg(path)
-        dirs = [cfg.folder] + extra
-        cat = find_file(cfg.model, dirs, "model", name) if cfg.model else None
-        if cat is None:
-            raise MemcheckError("the configuration names no model (a 'model FILE.cat' line)", name)
-        bell_path = find_file(bell or cfg.bell, dirs, "bell file", name) if (bell or cfg.bell) else None
-        macros_name = macros or cfg.macros
-        def_path = find_file(macros_name, dirs, "macros file", name) if macros_name else None
-        variants = tuple(dict.fromkeys(cfg.variants + variants))
-    else:
+        from .herd_options import FileNotFound, Refused, UsageError, find_file, read_command_line
+        try:
+            o = read_command_line(["-conf", str(path)] + [a for d in libdirs for a in ("-I", d)])
+            if o.model is None:
+                raise UsageError("the configuration names no model (a 'model FILE.cat' line)")
+            if o.speedcheck != "false":
+                raise Refused("speedcheck", o.speedcheck, "give the cfg to `memcheck herd7` instead")
+            cat = find_file(o, o.model)
+            bell_path = find_file(o, o.bell) if o.bell else None
+            def_path = find_file(o, o.macros) if o.macros else None
+        except (FileNotFound, Refused, UsageError) as e:
+            raise MemcheckError(str(e), name) from None
+        if bell:
+            bell_path = Path(bell).resolve()
+        if macros:
+            def_path = Path(macros).resolve()
         dirs = [path.resolve().parent] + extra
+        variants = tuple(dict.fromkeys(tuple(o.variants) + variants))
+    else:
         cat = path.resolve()
-        bell_path = find_file(bell, dirs, "bell file", name) if bell else None
-        def_path = find_file(macros, dirs, "macros file", name) if macros else None
+        dirs = [cat.parent] + extra
+        bell_path = Path(bell).resolve() if bell else None
+        def_path = Path(macros).resolve() if macros else None
     return ModelSpec(name, str(cat), "lkmm", f"herd7 model {name}", "", variants,
                      str(def_path or ""), str(bell_path or ""), tuple(str(d) for d in dirs))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from .checker import Checker, file_model
-from .herd7_cli import HerdOptions, Refused, find_file, library_dirs, search_dirs
+from .herd_options import HerdOptions, Refused, find_file, library_dirs, search_dirs
 
 PREFIX = "herd7:"  # the model's name in the checker, apart from built-in and --model names
 

@@ -21,7 +21,7 @@ from .engine.enumerate import Timeout
 from .engine.judge import Judgement
 from .engine.outcome import Verdict
 from .errors import MemcheckError
-from .herd7_cli import USAGE, FileNotFound, HerdOptions, Refused, UsageError, library_dirs, read_command_line
+from .herd_options import USAGE, FileNotFound, HerdOptions, Refused, UsageError, library_dirs, read_command_line
 from .herd7_model import herd7_model, libdirs
 from .herd7_speedcheck import speedcheck_verdict
 from .litmus.asm_ast import AsmTest, without_pos
