@@ -10,7 +10,7 @@ import z3
 from ..cat.evaluate import Execution
 from ..lower.program import Program
 from .encode import Encoding
-from .values import evaluate
+from ..lower.values import evaluate
 
 
 @dataclass

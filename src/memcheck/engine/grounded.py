@@ -23,7 +23,7 @@ import z3
 
 from ..cat import relation as R
 from ..lower.program import Program, Value, VBranch, VConst, VOp, VRead
-from .values import evaluate
+from ..lower.values import evaluate
 
 
 def value_reads(program: Program, v: Optional[Value]) -> frozenset[int]:

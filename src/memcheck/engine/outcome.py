@@ -9,7 +9,7 @@ from ..litmus import ast as A
 from ..lower.program import Program, Value
 from .candidate import Candidate
 from .grounded import live_reads, thin_air_origin
-from .values import evaluate
+from ..lower.values import evaluate
 
 # A final state: (key, value) pairs; key 'N:reg' or a variable name; value an
 # int or the name of the variable a pointer points to.

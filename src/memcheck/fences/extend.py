@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..engine.candidate import Candidate
-from ..engine.values import evaluate
+from ..lower.values import evaluate
 from .switched import SwitchedProgram
 
 

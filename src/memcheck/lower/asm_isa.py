@@ -33,7 +33,7 @@ from typing import Any, Callable, Optional
 
 from ..litmus.asm_ast import Cond, Imm, Instr, LabelRef, Mem, Reg, Shift, Var
 from ..litmus.parse_asm import format_instr
-from ..engine.values import evaluate
+from .values import evaluate
 from .c_walk import Sym, ThreadBuilder, const
 from .program import Literal, Value, VBranch, VConst, VOp, VRead
 

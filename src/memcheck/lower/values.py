@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from ..lower.program import Value, VBranch, VConst, VOp, VRead
+from .program import Value, VBranch, VConst, VOp, VRead
 
 MASK = (1 << 64) - 1
 
