@@ -15,6 +15,7 @@ from .ops import CatTypeError as O_CatTypeError
 from . import ast as A
 from .parse import VIRTUAL_INCLUDES, parse_cat
 from .interp import VALUE_PRIMITIVES
+from .values import TagV, TupleV   # tags and tuples are the same at compile and run time
 from .prelude import PRELUDE, PRELUDE_SOURCE, PRIMITIVES
 from .program import DYNAMIC, ENGINE_RELATIONS, CheckSpec, Group, Node, Program
 
@@ -25,24 +26,10 @@ MAX_INLINE_DEPTH = 200
 
 
 @dataclass(frozen=True)
-class TagV:
-    """A tag constant."""
-
-    name: str
-
-
-@dataclass(frozen=True)
 class TagSetV:
     """A set of tags (an enum type, or an explicit set of tags)."""
 
     names: frozenset[str]
-
-
-@dataclass(frozen=True)
-class TupleV:
-    """A tuple of compile-time values."""
-
-    items: tuple
 
 
 @dataclass(frozen=True)
@@ -806,7 +793,7 @@ def to_runtime(v: CVal, it):
     if isinstance(v, int):
         return it.v[v]
     if isinstance(v, TagV):
-        return VAL.TagV(v.name)
+        return v
     if isinstance(v, TagSetV):
         return VAL.ValSet(frozenset(VAL.TagV(t) for t in v.names))
     if isinstance(v, TupleV):
