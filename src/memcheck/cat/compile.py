@@ -437,11 +437,7 @@ class Compiler:
         f = self.expr(e.func, env)
         if isinstance(f, int) and self.nodes[f].kind == "interp":
             raise NeedsRuntime()   # a function computed at run time
-        arg = self.expr(e.arg, env)
-        if isinstance(arg, int) and self.nodes[arg].kind == "interp" and \
-                not isinstance(f, (Builtin, Closure)):
-            raise NeedsRuntime()
-        return self.apply(f, arg, e)
+        return self.apply(f, self.expr(e.arg, env), e)
 
     def apply(self, f: CVal, arg: CVal, e: A.App) -> CVal:
         """Inline the application of f to arg."""

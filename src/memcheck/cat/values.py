@@ -89,7 +89,7 @@ class LinSet(LazySet):
         ws = self.ws
         if type(r) is int:
             r = (0,) * n
-        members = list(R.bits(ws))  # a strict total order of them
+        members = list(R.bits(ws))   # r must order each two of them, one way
         for i in range(n):
             row = r[i]
             if (ws >> i) & 1:
