@@ -20,7 +20,7 @@ from memcheck.lower.to_asm import lower_to_asm
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "lkmm"
-ARCHS = ("x86", "arm64", "power")
+ARCHS = ("x86", "arm64", "power", "riscv")
 # primitives without a hardware lowering: such tests are judged under the LKMM only
 NO_HARDWARE = re.compile(r"\b(synchronize_rcu\w*|srcu_\w*|synchronize_srcu\w*)\s*\(")
 SAMPLE = 100

@@ -165,8 +165,8 @@ class Checker:
     _index: Optional[dict[str, ModelSpec]] = None
     _z3: Optional[z3.Context] = None
     _targets: dict = field(default_factory=dict)
-    atomics: str = "lse"       # arm64 atomics: 'lse' or 'llsc'
-    kernel: str = "current"    # kernel generation of the lowerings: 'current' or '4.14'
+    atomics: str = "amo"       # read-modify-writes: 'amo' (also 'lse': single instructions) or 'llsc'
+    kernel: str = "current"    # kernel generation of the lowerings: 'current', '6.6' or '4.14'
     libdirs: tuple[str, ...] = ()  # herd7's -I / --libdir folders for model files
     _files: dict[str, ModelSpec] = field(default_factory=dict)
 
@@ -237,7 +237,15 @@ class Checker:
         return target
 
     def lowering_variant(self, arch: str) -> str:
-        """Which variant of an architecture's table the options select."""
+        """Which variants of an architecture's table the options select
+        (`--kernel` a generation, `--atomics` the form of read-modify-writes),
+        joined by '+'."""
+        if arch == "riscv":
+            if self.kernel == "4.14":
+                raise MemcheckError("no riscv lowering for kernel 4.14: RISC-V was merged in v4.15 "
+                                    "(--kernel 6.6 has its ticket spinlock, --kernel current its qspinlock)")
+            return "+".join(v for v, on in (("llsc", self.atomics == "llsc"),
+                                             ("ticket", self.kernel == "6.6")) if on)
         if self.kernel == "4.14" and arch in ("arm64", "power"):
             return "4.14"
         if self.atomics == "llsc" and arch == "arm64":

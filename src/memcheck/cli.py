@@ -12,6 +12,7 @@ from .checker import MAX_EXECUTIONS, Checker, read_test
 from .cli_options import libdir_option, lowering_options, verdict_options
 from .engine.enumerate import Timeout
 from .errors import MemcheckError
+from .lower.hardware import ARCHITECTURES
 from .report.herd_text import format_state, format_verdict
 from .report.explain_text import explain_text
 from .report.json_out import dumps, error_record, verdict_record
@@ -49,7 +50,7 @@ def main() -> None:
 @lowering_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         libdirs: tuple[str, ...] = (), graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
-        atomics: str = "lse", kernel: str = "current", verdict_only: bool = False,
+        atomics: str = "amo", kernel: str = "current", verdict_only: bool = False,
         max_executions: int = MAX_EXECUTIONS, states_only: bool = False) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     if verdict_only and states_only:
@@ -125,10 +126,10 @@ def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple
 
 @main.command()
 @click.argument("file")
-@click.option("--arch", type=click.Choice(["x86", "arm64", "power"]), required=True,
-              help="Architecture whose assembly (herd7's X86, AArch64 or PPC format) to print.")
+@click.option("--arch", type=click.Choice(list(ARCHITECTURES)), required=True,
+              help="Architecture whose assembly (herd7's X86, AArch64, PPC or RISCV format) to print.")
 @lowering_options
-def lower(file: str, arch: str, atomics: str = "lse", kernel: str = "current") -> None:
+def lower(file: str, arch: str, atomics: str = "amo", kernel: str = "current") -> None:
     """Print a C test compiled to an architecture's assembly litmus test (for herd7 or litmus7)."""
     from .litmus.asm_ast import AsmTest
     from .litmus.parse_asm import format_asm_litmus

@@ -6,14 +6,20 @@ import click
 from .checker import MAX_EXECUTIONS
 
 
+KERNELS = ("current", "6.6", "4.14")
+ATOMICS = ("amo", "lse", "llsc")
+
+
 def lowering_options(f):
-    """Options choosing how C primitives compile for the hardware models."""
-    f = click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current",
-                     show_default=True,
-                     help="Kernel generation of the lowerings: 4.14 has the ticket (arm64) and "
-                          "simple (POWER) spinlocks of the original mm discussion.")(f)
-    f = click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
-                     help="arm64 atomics: LSE instructions or load/store-exclusive loops.")(f)
+    """Options choosing how C primitives compile for the hardware models: one
+    scheme for every architecture, each table saying what a choice means to it."""
+    f = click.option("--kernel", type=click.Choice(KERNELS), default="current", show_default=True,
+                     help="Kernel generation of the lowerings: current (qspinlock everywhere); 6.6 "
+                          "(RISC-V's generic ticket spinlock, the others as current); 4.14 (the ticket "
+                          "(arm64) and simple (POWER) spinlocks of the original mm discussion; no RISC-V).")(f)
+    f = click.option("--atomics", type=click.Choice(ATOMICS), default="amo", show_default=True,
+                     help="Read-modify-writes: single instructions (amo, also spelled lse: arm64 LSE, "
+                          "RISC-V AMOs) or load-exclusive/store-exclusive (LR/SC) loops (llsc).")(f)
     return f
 
 

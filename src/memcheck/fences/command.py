@@ -8,7 +8,7 @@ from typing import Optional
 import click
 
 from ..checker import Checker, read_test
-from ..cli_options import libdir_option
+from ..cli_options import libdir_option, lowering_options
 from ..engine.enumerate import Timeout
 from ..errors import MemcheckError
 from ..litmus import ast as A
@@ -32,13 +32,10 @@ from .verify import fixed_text
 @click.option("--apply", "apply_to", default=None, metavar="OUT",
               help="Write the test with the portable fix made to OUT.")
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model's search.")
-@click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current", show_default=True,
-              help="Kernel generation of the hardware lowerings (4.14: ticket and simple spinlocks).")
-@click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
-              help="arm64 atomics: LSE instructions or load/store-exclusive loops.")
+@lowering_options
 def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[str], max_fixes: int,
                    as_json: bool, apply_to: Optional[str], timeout: Optional[float],
-                   kernel: str = "current", atomics: str = "lse", libdirs: tuple[str, ...] = ()) -> None:
+                   kernel: str = "current", atomics: str = "amo", libdirs: tuple[str, ...] = ()) -> None:
     """Which barrier, where: the cheapest changes forbidding the test's exists outcome, per model and architecture."""
     checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
     try:
