@@ -38,7 +38,7 @@ from importlib import resources
 from typing import Any, Callable, Optional
 
 from ..litmus.asm_ast import BarrierOpt, Cond, Imm, Instr, LabelRef, Mem, Reg, Shift, Var
-from ..litmus.parse_asm import format_instr
+from ..litmus.parse_asm import RISCV_ABI_NAMES, format_instr
 from .values import evaluate
 from .c_walk import Sym, ThreadBuilder, const
 from .program import Literal, Value, VBranch, VConst, VOp, VRead
@@ -783,7 +783,6 @@ class RiscvIsa(Isa):
 
     def __init__(self) -> None:
         super().__init__()
-        from ..litmus.parse_asm import RISCV_ABI_NAMES
         self.abi = RISCV_ABI_NAMES
         self.aliases: dict[int, list[str]] = {}
         for name, n in RISCV_ABI_NAMES.items():
@@ -872,7 +871,7 @@ class RiscvIsa(Isa):
         self.set(tb, rd, tb.read_sym(r), instr)
 
     def op_fence(self, tb, instr, s) -> None:
-        if "tags" in s and s["tags"]:
+        if s.get("tags"):  # fence.tso, fence.i
             self.fence(tb, instr, s["tags"])
             return
         ops = self.operands(tb, instr, 0, 2)
