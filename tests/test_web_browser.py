@@ -5,6 +5,7 @@ Chromium; the screenshot is kept in test-artifacts/."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -55,11 +56,12 @@ def test_paste_run_and_see_every_model(browser):
     seconds = time.monotonic() - start
     assert verdicts(page) == {"lkmm": "Sometimes", "lkmm-v6": "Sometimes", "sc": "Never", "x86": "Never",
                               "arm64": "Sometimes", "power": "Sometimes"}
+    page.wait_for_selector("#graphs figure[data-model=power] svg", timeout=30000)
     assert page.locator("#graphs figure svg").count() == len(MODELS)
     assert page.locator("#graphs figure[data-model=lkmm] svg text").count() > 5
     page.wait_for_selector("#fix-diff", timeout=60000)
     assert "+\tsmp_wmb__before_spin_lock();" in page.locator("#fix-diff").inner_text()
-    page.wait_for_function("document.getElementById('lower').textContent.startsWith('AArch64 vma-pte-walker')")
+    sync_api.expect(page.locator("#lower")).to_have_text(re.compile(r"^AArch64 vma-pte-walker"), timeout=30000)
     page.click("#lower-tabs button[data-arch=power]")
     assert page.locator("#lower").inner_text().startswith("PPC vma-pte-walker")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

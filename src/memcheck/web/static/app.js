@@ -175,25 +175,32 @@ async function run() {
   history.replaceState(null, "", await linkFor());
   const opts = options();
   const isC = /^\s*C\b/.test(opts.test);
-  const {status, data} = await post("/api/run", {...opts, graphs: true});
+  // The table first, alone, then the graphs (which need only the verdict,
+  // quicker to decide), the advice and the assembly side by side.
+  const {status, data} = await post("/api/run", opts);
   if (seq !== runSeq) return;
   const ms = Math.round(performance.now() - started);
   if (status !== 200) {
     showError(data.error || `HTTP ${status}`);
     $("status").textContent = status === 504 ? "timed out" : status === 413 ? "too large" : "error";
     document.body.dataset.state = "error";
+    $("graphs").replaceChildren();
     if (data.results) renderTable(data.results);
     return;
   }
   renderTable(data.results);
-  renderGraphs(data.results);
   $("status").textContent = `judged in ${ms} ms`;
   document.body.dataset.firstResultMs = String(ms);
   document.body.dataset.state = "judged";
+  $("graphs").textContent = "drawing…";
   $("fences").textContent = isC ? "searching…" : "the barrier advisor takes C tests";
   $("lower").textContent = isC ? "" : "assembly tests are not lowered";
   lowered = {};
-  if (!isC) return;
+  const drawn = post("/api/run", {...opts, mode: "verdict-only", graphs: true}).then(({status, data}) => {
+    if (seq !== runSeq) return;
+    if (status === 200) renderGraphs(data.results); else $("graphs").textContent = data.error || `HTTP ${status}`;
+  });
+  if (!isC) return drawn;
   const models = opts.models.includes("all") ? undefined : opts.models;
   const fences = post("/api/fences", {...opts, models, diff: true}).then(({status, data}) => {
     if (seq === runSeq) renderFences(status, data);
@@ -202,7 +209,7 @@ async function run() {
     lowered[arch] = status === 200 ? data.text : (data.error || `HTTP ${status}`);
     if (seq === runSeq && arch === lowerArch) showLowered();
   }));
-  await Promise.all([fences, ...lowers]);
+  await Promise.all([drawn, fences, ...lowers]);
 }
 
 function verdictClass(v) { return v ? "v-" + v.toLowerCase() : "v-error"; }
