@@ -9,10 +9,10 @@ import click
 
 from . import __version__
 from .checker import MAX_EXECUTIONS, Checker, read_test
-from .cli_options import libdir_option, lowering_options, verdict_options
+from .cli_options import libdir_option, loop_options, loop_settings, lowering_options, verdict_options
 from .engine.enumerate import Timeout
 from .errors import MemcheckError
-from .report.herd_text import format_state, format_verdict
+from .report.herd_text import format_state, format_verdict, loop_warning
 from .report.explain_text import explain_text
 from .report.json_out import dumps, error_record, verdict_record
 from .report.witness_files import witness_graph, write_pictures
@@ -47,14 +47,17 @@ def main() -> None:
               help="Write a witness graph per test and model into DIR as Graphviz DOT.")
 @verdict_options
 @lowering_options
+@loop_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         libdirs: tuple[str, ...] = (), graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
         atomics: str = "lse", kernel: str = "current", verdict_only: bool = False,
-        max_executions: int = MAX_EXECUTIONS, states_only: bool = False) -> None:
+        max_executions: int = MAX_EXECUTIONS, states_only: bool = False,
+        unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
-    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
+    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
+                      loops=loop_settings(unroll, unroll_awaits))
     try:
         models = checker.model_names(model_spec)
     except MemcheckError as e:
@@ -92,6 +95,8 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
                 click.echo(format_verdict(verdicts[0]))
             else:
                 click.echo(_table(verdicts))
+        if any(v.loop_cut for v in verdicts):
+            click.echo(loop_warning(verdicts[0]), err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -101,9 +106,11 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
               help="Model(s) to explain under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
 @libdir_option
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model.")
-def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = ()) -> None:
+@loop_options
+def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = (),
+            unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Say why: the events, the broken axiom and its cycle, or an execution reaching the condition."""
-    checker = Checker(libdirs=tuple(libdirs))
+    checker = Checker(libdirs=tuple(libdirs), loops=loop_settings(unroll, unroll_awaits))
     try:
         models = checker.model_names(model_spec)
     except MemcheckError as e:

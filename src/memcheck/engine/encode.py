@@ -163,8 +163,10 @@ def exclusive(g1: tuple[Literal, ...], g2: tuple[Literal, ...]) -> bool:
     return any((l.branch, not l.value) in s for l in g2)
 
 
-def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
-    """Variables and well-formedness constraints of all candidate executions."""
+def encode(program: Program, ctx: Optional[z3.Context] = None, loops: str = "complete") -> Encoding:
+    """Variables and well-formedness constraints of the candidate executions;
+    `loops` says which the loops leave in (engine/loops.py: complete
+    executions unless told)."""
     ctx = ctx or z3.Context()
     enc = Encoding(program, ctx)
     events = program.events
@@ -227,6 +229,9 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     for w in inner:
         cs.append(enc.position[w.eid] <= len(inner))
     cs += lock_atomicity(enc, writes, may_alias)
+    if program.loops:
+        from .loops import loop_constraints
+        cs += loop_constraints(enc, loops)
     return enc
 
 

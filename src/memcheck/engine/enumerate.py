@@ -85,10 +85,10 @@ class Refinement:
 
     def __init__(self, program: Program, evaluator: Evaluator,
                  ctx: Optional[z3.Context] = None, explain_all: bool = False,
-                 observed: Optional[frozenset[int]] = None):
+                 observed: Optional[frozenset[int]] = None, loops: str = "complete"):
         self.program, self.evaluator, self.explain_all = program, evaluator, explain_all
         self.observed = observed  # addresses a final state shows (None: all)
-        self.enc = encode(program, ctx)
+        self.enc = encode(program, ctx, loops)
         self.solver = z3.Solver(ctx=self.enc.ctx)
         self.solver.add(self.enc.constraints)
         self.proposed = self.refuted = 0

@@ -8,7 +8,7 @@ from typing import Optional
 import click
 
 from ..checker import Checker, read_test
-from ..cli_options import libdir_option
+from ..cli_options import libdir_option, loop_options, loop_settings
 from ..engine.enumerate import Timeout
 from ..errors import MemcheckError
 from ..litmus import ast as A
@@ -36,11 +36,14 @@ from .verify import fixed_text
               help="Kernel generation of the hardware lowerings (4.14: ticket and simple spinlocks).")
 @click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
               help="arm64 atomics: LSE instructions or load/store-exclusive loops.")
+@loop_options
 def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[str], max_fixes: int,
                    as_json: bool, apply_to: Optional[str], timeout: Optional[float],
-                   kernel: str = "current", atomics: str = "lse", libdirs: tuple[str, ...] = ()) -> None:
+                   kernel: str = "current", atomics: str = "lse", libdirs: tuple[str, ...] = (),
+                   unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Which barrier, where: the cheapest changes forbidding the test's exists outcome, per model and architecture."""
-    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
+    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
+                      loops=loop_settings(unroll, unroll_awaits))
     try:
         test = read_test(file)
         if not isinstance(test, A.Test):
