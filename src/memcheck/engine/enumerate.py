@@ -85,10 +85,10 @@ class Refinement:
 
     def __init__(self, program: Program, evaluator: Evaluator,
                  ctx: Optional[z3.Context] = None, explain_all: bool = False,
-                 observed: Optional[frozenset[int]] = None, loops: str = "complete"):
+                 observed: Optional[frozenset[int]] = None):
         self.program, self.evaluator, self.explain_all = program, evaluator, explain_all
         self.observed = observed  # addresses a final state shows (None: all)
-        self.enc = encode(program, ctx, loops)
+        self.enc = encode(program, ctx)
         self.solver = z3.Solver(ctx=self.enc.ctx)
         self.solver.add(self.enc.constraints)
         self.proposed = self.refuted = 0
@@ -108,8 +108,13 @@ class Refinement:
         ex = cat_execution(self.program, c, view, (self._token, key))
         return Checked(c, view, ex, self.evaluator.check(ex))
 
-    def candidates(self, deadline: Optional[float] = None, assumptions=()) -> Iterator[Checked]:
-        """Checked candidates until the solver finds no more."""
+    def candidates(self, deadline: Optional[float] = None, assumptions=(),
+                   mode: str = "complete") -> Iterator[Checked]:
+        """Checked candidates until the solver finds no more: complete
+        executions, unless `mode` names other candidates loops leave
+        (engine/loops.py: a stuck await's)."""
+        if self.enc.loops is not None:
+            assumptions = tuple(assumptions) + (self.enc.loops[mode],)
         while True:
             if deadline is not None and time.monotonic() > deadline:
                 raise Timeout()

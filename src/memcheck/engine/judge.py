@@ -48,8 +48,8 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     holds = z3.Bool("condition holds", refinement.enc.ctx)
     refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
     locs = observed_locations(test)
-    bound = loop_limit(test, program, refinement.enc.ctx)
-    hang = {"hang"} if hangs(test, program, evaluator, refinement.enc.ctx, deadline) else set()
+    bound = loop_limit(refinement)  # the model aside: asked before anything is learned of it
+    hang = {"hang"} if hangs(refinement, deadline) else set()
 
     def verdict(states, positive: int, negative: int, flags, exhaustive: bool = True,
                 states_complete: bool = True, limit: Optional[int] = None) -> Verdict:

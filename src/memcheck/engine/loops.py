@@ -14,19 +14,39 @@ their values from the coherence-last writes and still do not leave it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import z3
 
-from ..cat.evaluate import Evaluator
-from ..litmus import ast as A
-from ..lower.program import Program
-from .encode import Encoding, encode, exclusive
+from .encode import Encoding, exclusive
+
+if TYPE_CHECKING:
+    from .enumerate import Refinement
 
 COMPLETE = "complete"  # no loop goes on past what was lowered
 WARN = "warn"  # some unrolled loop needs more iterations than its bound
 LIMIT = "limit"  # some loop, an await included, needs more than --unroll N
 HANG = "hang"  # some await waits for ever; the others complete or wait too
+MODES = (COMPLETE, WARN, LIMIT, HANG)
+
+
+@dataclass(frozen=True)
+class LoopLiterals:
+    """One literal per mode, each implying its mode's constraints: a
+    question assumes the literal of the candidates it asks about."""
+    literals: dict[str, z3.BoolRef]
+
+    def __getitem__(self, mode: str) -> z3.BoolRef:
+        return self.literals[mode]
+
+
+def loop_literals(enc: Encoding) -> tuple[LoopLiterals, list[z3.BoolRef]]:
+    """The literals of the modes and the constraints tying them."""
+    literals = {m: z3.Bool(f"loops {m}", enc.ctx) for m in MODES}
+    out = []
+    for m, lit in literals.items():
+        out += [z3.Implies(lit, c) for c in loop_constraints(enc, m)]
+    return LoopLiterals(literals), out
 
 
 def loop_constraints(enc: Encoding, mode: str) -> list[z3.BoolRef]:
@@ -78,36 +98,32 @@ class LoopLimit:
     cut: bool = False
 
 
-def loop_limit(test: A.Test, program: Program, ctx: Optional[z3.Context] = None) -> LoopLimit:
-    """Whether some candidate (the model aside, as herd7 decides it) that
-    the filter keeps needs more iterations than the loops' bound."""
-    if not any(r.limit for r in program.loops):
+def loop_limit(refinement: "Refinement") -> LoopLimit:
+    """Whether some candidate (the model aside, as herd7 decides it) needs
+    more iterations than the loops' bound.  Asked of the refinement's own
+    solver before it learns anything of the model (its refutations would
+    hide candidates the model forbids)."""
+    program, enc = refinement.program, refinement.enc
+    if enc.loops is None or refinement.proposed or not any(r.limit for r in program.loops):
         return LoopLimit()
-    from .condition import prop_term
 
     def reachable(mode: str) -> bool:
-        enc = encode(program, ctx, loops=mode)
-        solver = z3.Solver(ctx=enc.ctx)
-        solver.add(enc.constraints)
-        if test.filter is not None:
-            solver.add(prop_term(enc, test, test.filter))
-        return solver.check() == z3.sat
+        answer = refinement.solver.check(enc.loops[mode])
+        if answer == z3.unknown:
+            from .enumerate import Timeout
+            raise Timeout()
+        return answer == z3.sat
 
     if any(r.limit for r in program.loops if not r.is_await) and reachable(WARN):
         return LoopLimit(True, True)
     return LoopLimit(reachable(LIMIT), False)
 
 
-def hangs(test: A.Test, program: Program, evaluator: Evaluator, ctx: Optional[z3.Context] = None,
-          deadline: Optional[float] = None) -> bool:
+def hangs(refinement: "Refinement", deadline: Optional[float] = None) -> bool:
     """Does an execution the model allows wait in an await for ever?"""
-    if not any(r.is_await and r.cut for r in program.loops):
+    if not any(r.is_await and r.cut for r in refinement.program.loops):
         return False
-    from .condition import prop_term
-    from .decide import first_allowed
-    from .enumerate import Refinement
-    from .outcome import observed_addresses
-    refinement = Refinement(program, evaluator, ctx, observed=observed_addresses(test, program), loops=HANG)
-    if test.filter is not None:
-        refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
-    return first_allowed(refinement, None, deadline) is not None
+    for checked in refinement.candidates(deadline, mode=HANG):
+        if not checked.result.violations:
+            return True
+    return False
