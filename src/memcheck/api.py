@@ -16,6 +16,7 @@ from .checker import MAX_EXECUTIONS, Checker, parse_test_text, read_test
 from .errors import MemcheckError
 from .litmus import ast as A
 from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
+from .lower.loops import LoopOptions
 
 #: What a test may be given as: a path, its text, or an already parsed test.
 TestInput = Union[str, os.PathLike, bytes, A.Test, AsmTest]
@@ -64,6 +65,7 @@ class Result:
     condition: str = ""
     seconds: float = 0.0
     exhaustive: bool = True
+    loop_limit: bool = False  # herd7's `Loop`: an execution needed more iterations than `unroll`
     error: Optional[str] = None  # `file:line:col: message`
     exception: Optional[MemcheckError] = field(default=None, repr=False, compare=False)
     cause: Optional[MemcheckError] = field(default=None, repr=False, compare=False)  # without the model's name
@@ -202,10 +204,14 @@ class Session:
 
     `atomics` ('lse' or 'llsc') and `kernel` ('current' or '4.14') choose how
     C primitives compile for the hardware models; `libdirs` are searched for
-    the files a model file names (herd7's -I)."""
+    the files a model file names (herd7's -I); loop bodies run at most
+    `unroll` times (herd7's -unroll), await loops judged without a bound
+    unless `unroll_awaits`."""
     atomics: str = "lse"
     kernel: str = "current"
     libdirs: tuple[str, ...] = ()
+    unroll: int = 2
+    unroll_awaits: bool = False
     checker: Checker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -213,7 +219,10 @@ class Session:
             raise MemcheckError(f"unknown atomics '{self.atomics}' (lse or llsc)")
         if self.kernel not in ("current", "4.14"):
             raise MemcheckError(f"unknown kernel '{self.kernel}' (current or 4.14)")
-        self.checker = Checker(atomics=self.atomics, kernel=self.kernel, libdirs=tuple(self.libdirs))
+        if self.unroll < 0:
+            raise MemcheckError(f"unroll must be 0 or more, not {self.unroll}")
+        self.checker = Checker(atomics=self.atomics, kernel=self.kernel, libdirs=tuple(self.libdirs),
+                               loops=LoopOptions(self.unroll, exact_awaits=not self.unroll_awaits))
 
     def model_names(self, models: ModelsInput) -> list[str]:
         """Model names, checked: 'all', 'lkmm,x86', a model file's path, or a sequence of those."""
@@ -320,31 +329,36 @@ def _judged(judgement, test, grapher) -> Result:
     rec = verdict_record(judgement.verdict)
     return Result(rec["model"], rec["name"], rec["file"], rec["verdict"], rec["positive"], rec["negative"],
                   rec["states"], rec["flags"], rec["condition"], judgement.verdict.seconds,
-                  rec["exhaustive"], outcome=judgement.verdict, _graph=grapher)
+                  rec["exhaustive"], rec["loop_limit"], outcome=judgement.verdict, _graph=grapher)
 
 
 @lru_cache(maxsize=8)
-def session(atomics: str = "lse", kernel: str = "current", libdirs: tuple[str, ...] = ()) -> Session:
+def session(atomics: str = "lse", kernel: str = "current", libdirs: tuple[str, ...] = (),
+            unroll: int = 2, unroll_awaits: bool = False) -> Session:
     """The process's Session for these options (the module functions use it)."""
-    return Session(atomics, kernel, tuple(libdirs))
+    return Session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits)
 
 
 def judge(test: TestInput, models: ModelsInput = ("lkmm",), mode: str = "full",
           timeout: Optional[float] = None, *, max_executions: Optional[int] = MAX_EXECUTIONS,
-          atomics: str = "lse", kernel: str = "current", libdirs: Iterable[str] = ()) -> Results:
+          atomics: str = "lse", kernel: str = "current", libdirs: Iterable[str] = (),
+          unroll: int = 2, unroll_awaits: bool = False) -> Results:
     """Judge `test` (a path or its text) under each model: a Result per model.
 
     mode: "full" (herd7's listing), "states-only" (every final state, no
     counts) or "verdict-only" (the verdict and flags without enumerating);
-    timeout: seconds per model."""
-    return session(atomics, kernel, tuple(libdirs)).judge(test, models, mode, timeout, max_executions)
+    timeout: seconds per model; unroll: herd7's -unroll for loops."""
+    return session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits).judge(
+        test, models, mode, timeout, max_executions)
 
 
 def fences(test: TestInput, models: Optional[ModelsInput] = None, *, costs: Optional[str] = None,
            max_fixes: int = 8, timeout: Optional[float] = None, atomics: str = "lse",
-           kernel: str = "current", libdirs: Iterable[str] = ()) -> Fences:
+           kernel: str = "current", libdirs: Iterable[str] = (), unroll: int = 2,
+           unroll_awaits: bool = False) -> Fences:
     """Which barrier, where: the advisor's answer for a C test."""
-    return session(atomics, kernel, tuple(libdirs)).fences(test, models, costs, max_fixes, timeout)
+    return session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits).fences(
+        test, models, costs, max_fixes, timeout)
 
 
 def lower(test: TestInput, arch: str, *, atomics: str = "lse", kernel: str = "current") -> Lowered:

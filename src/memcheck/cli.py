@@ -10,8 +10,9 @@ import click
 from . import __version__
 from .api import Results, Session
 from .checker import MAX_EXECUTIONS, read_test
-from .cli_options import libdir_option, lowering_options, verdict_options
+from .cli_options import libdir_option, loop_options, lowering_options, verdict_options
 from .errors import MemcheckError
+from .report.herd_text import loop_warning
 from .report.json_out import dumps, error_record
 from .report.witness_files import write_pictures
 
@@ -45,14 +46,17 @@ def main() -> None:
               help="Write a witness graph per test and model into DIR as Graphviz DOT.")
 @verdict_options
 @lowering_options
+@loop_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         libdirs: tuple[str, ...] = (), graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
         atomics: str = "lse", kernel: str = "current", verdict_only: bool = False,
-        max_executions: int = MAX_EXECUTIONS, states_only: bool = False) -> None:
+        max_executions: int = MAX_EXECUTIONS, states_only: bool = False,
+        unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
-    session = _session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
+    session = _session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
+                       unroll=unroll, unroll_awaits=unroll_awaits)
     models = _models(session, model_spec)
     mode = "verdict-only" if verdict_only else "states-only" if states_only else "full"
     failed = False
@@ -83,6 +87,9 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
                 click.echo(dumps(r.to_json()))
         elif results:
             click.echo(results.text())
+        cut = [r for r in results if r.outcome.loop_cut]
+        if cut:
+            click.echo(loop_warning(cut[0].outcome), err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -92,9 +99,11 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
               help="Model(s) to explain under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
 @libdir_option
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model.")
-def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = ()) -> None:
+@loop_options
+def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = (),
+            unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Say why: the events, the broken axiom and its cycle, or an execution reaching the condition."""
-    session = _session(libdirs=tuple(libdirs))
+    session = _session(libdirs=tuple(libdirs), unroll=unroll, unroll_awaits=unroll_awaits)
     models = _models(session, model_spec)
     try:
         test = read_test(file)
