@@ -21,13 +21,17 @@ from memcheck.litmus.ast import (
     Assign,
     BinOp,
     Block,
+    Break,
     Call,
     Cast,
     Cond,
     Condition,
+    Continue,
     Decl,
     Deref,
+    DoWhile,
     ExprStmt,
+    For,
     If,
     Init,
     IntLit,
@@ -42,13 +46,14 @@ from memcheck.litmus.ast import (
     Param,
     Pos,
     RegLoc,
+    StmtExpr,
     Test as LitmusTest,
     Thread,
     UnOp,
     While,
 )
 from memcheck.litmus.parse_c import load_c_litmus, parse_c_litmus
-from memcheck.litmus.print_c import comparable, format_c_litmus, without_positions
+from memcheck.litmus.print_c import comparable, format_c_litmus, format_expr, without_positions
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "lkmm"
 
@@ -205,6 +210,39 @@ def test_if_while_blocks_and_empty_statements():
         # the dangling else belongs to the inner if, as in C
         If(Name("a"), (If(Name("b"), (Assign(R0, IntLit(1)),), (Assign(R0, IntLit(2)),)),), ()),
     )
+
+
+def test_loops_break_continue_and_compound_assignments():
+    body = """
+    do r0 = READ_ONCE(*x); while (r0 == 0);
+    for (int i = 0; i < 2; i++) { if (r0) break; else continue; }
+    for (;;) break;
+    r1 += 2; r1--; ++r1; *x |= 4;
+    """
+    I = Name("i")
+    assert body_of(body) == (
+        DoWhile((Assign(R0, Call("READ_ONCE", (Deref(X),))),), BinOp("==", R0, IntLit(0))),
+        For((Decl("int", "i", IntLit(0)),), BinOp("<", I, IntLit(2)), (Assign(I, BinOp("+", I, IntLit(1))),),
+            (If(R0, (Break(),), (Continue(),)),)),
+        For((), None, (), (Break(),)),
+        Assign(R1, BinOp("+", R1, IntLit(2))), Assign(R1, BinOp("-", R1, IntLit(1))),
+        Assign(R1, BinOp("+", R1, IntLit(1))), Assign(Deref(X), BinOp("|", Deref(X), IntLit(4))),
+    )
+
+
+def test_statement_expression_round_trip():
+    body = "r0 = ({ int v = READ_ONCE(*x); if (v) { v = 2; } v + 1; });"
+    [s] = body_of(body)
+    assert s == Assign(R0, StmtExpr((Decl("int", "v", Call("READ_ONCE", (Deref(X),))),
+                                     If(Name("v"), (Assign(Name("v"), IntLit(2)),), ())),
+                                    BinOp("+", Name("v"), IntLit(1))))
+    assert format_expr(s.value) == "({ int v = READ_ONCE(*x); if (v) { v = 2; } v + 1; })"
+
+
+def test_a_statement_expression_ends_with_a_value():
+    with pytest.raises(MemcheckError) as e:
+        body_of("r0 = ({ r1 = 1; });")
+    assert "a statement expression ends with an expression" in str(e.value)
 
 
 def test_c_comments_and_ocaml_comment_syntax_in_code():
@@ -469,9 +507,15 @@ targets = st.one_of(st.sampled_from(REGS).map(Name), exprs.map(Deref))
 
 def _grow_stmts(children):
     bodies = st.lists(children, max_size=3).map(tuple)
+    assign_or_expr = st.one_of(st.builds(Assign, targets, exprs), st.builds(ExprStmt, exprs))
+    for_init = st.one_of(st.just(()), assign_or_expr.map(lambda s: (s,)),
+                         st.builds(Decl, st.sampled_from(CTYPES), st.sampled_from(REGS),
+                                   st.none() | exprs).map(lambda s: (s,)))
     return st.one_of(
         st.builds(If, exprs, bodies, bodies),
         st.builds(While, exprs, bodies),
+        st.builds(DoWhile, bodies, exprs),
+        st.builds(For, for_init, st.none() | exprs, st.just(()) | assign_or_expr.map(lambda s: (s,)), bodies),
         st.builds(Block, bodies),
     )
 
@@ -480,6 +524,8 @@ simple_stmts = st.one_of(
     st.builds(Decl, st.sampled_from(CTYPES), st.sampled_from(REGS), st.none() | exprs),
     st.builds(Assign, targets, exprs),
     st.builds(ExprStmt, exprs),
+    st.just(Break()),
+    st.just(Continue()),
 )
 stmts = st.recursive(simple_stmts, _grow_stmts, max_leaves=6)
 

@@ -25,6 +25,7 @@ from .litmus.print_c import format_prop
 from .lower.c_walk import lower_c
 from .lower.hardware import ARCHITECTURES, HardwareTarget
 from .lower.lkmm import LkmmTarget
+from .lower.loops import LoopOptions
 from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
 from .litmus.parse_asm import parse_asm_litmus
 from .lower.asm import lower_asm
@@ -157,6 +158,10 @@ def make_lkmm_target(macros: str, variants: tuple[str, ...]):
     return LkmmTarget.from_def(macros, variants)
 
 
+KERNELS = ("current", "6.6", "4.14")   # --kernel: generations of the lowerings
+ATOMICS = ("amo", "lse", "llsc")        # --atomics: forms of read-modify-writes ('lse' = 'amo')
+
+
 @dataclass
 class Checker:
     """Compiled models and the lowering targets, kept for the process."""
@@ -169,6 +174,7 @@ class Checker:
     kernel: str = "current"    # kernel generation of the lowerings: 'current', '6.6' or '4.14'
     libdirs: tuple[str, ...] = ()  # herd7's -I / --libdir folders for model files
     _files: dict[str, ModelSpec] = field(default_factory=dict)
+    loops: LoopOptions = field(default_factory=LoopOptions)  # --unroll N, await loops exact or unrolled
 
     @property
     def index(self) -> dict[str, ModelSpec]:
@@ -261,9 +267,13 @@ class Checker:
         without enumerating executions."""
         if isinstance(test, AsmTest):
             return self.judge_asm(test, model, timeout, verdict_only, max_executions, states_only)
-        program = lower_c(test, self.target_for(model))
+        program = self.lower(test, model)
         return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only,
                                    max_executions, states_only)
+
+    def lower(self, test: A.Test, model: str):
+        """The event program of C test `test` for `model`, loops as the checker's options say."""
+        return lower_c(test, self.target_for(model), loops=self.loops)
 
     def _judge_program(self, test, program, evaluator: Evaluator, model: str, timeout: Optional[float],
                        verdict_only: bool, max_executions: Optional[int], states_only: bool) -> Judgement:

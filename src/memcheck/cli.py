@@ -8,15 +8,14 @@ from typing import Iterator, Optional
 import click
 
 from . import __version__
-from .checker import MAX_EXECUTIONS, Checker, read_test
-from .cli_options import libdir_option, lowering_options, verdict_options
-from .engine.enumerate import Timeout
+from .api import Results, Session
+from .checker import MAX_EXECUTIONS, read_test
+from .cli_options import libdir_option, loop_options, lowering_options, verdict_options
 from .errors import MemcheckError
 from .lower.hardware import ARCHITECTURES
-from .report.herd_text import format_state, format_verdict
-from .report.explain_text import explain_text
-from .report.json_out import dumps, error_record, verdict_record
-from .report.witness_files import witness_graph, write_pictures
+from .report.herd_text import loop_warning
+from .report.json_out import dumps, error_record
+from .report.witness_files import write_pictures
 
 
 def litmus_files(paths: tuple[str, ...]) -> Iterator[str]:
@@ -48,18 +47,19 @@ def main() -> None:
               help="Write a witness graph per test and model into DIR as Graphviz DOT.")
 @verdict_options
 @lowering_options
+@loop_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         libdirs: tuple[str, ...] = (), graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
         atomics: str = "amo", kernel: str = "current", verdict_only: bool = False,
-        max_executions: int = MAX_EXECUTIONS, states_only: bool = False) -> None:
+        max_executions: int = MAX_EXECUTIONS, states_only: bool = False,
+        unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
-    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
-    try:
-        models = checker.model_names(model_spec)
-    except MemcheckError as e:
-        raise click.UsageError(str(e) if e.file else e.message)
+    session = _session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
+                       unroll=unroll, unroll_awaits=unroll_awaits)
+    models = _models(session, model_spec)
+    mode = "verdict-only" if verdict_only else "states-only" if states_only else "full"
     failed = False
     pictures: set[str] = set()
     for file in litmus_files(paths):
@@ -69,30 +69,28 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
             failed = True
             _report_error(file, e, as_json)
             continue
-        verdicts = []
-        for m in checker.models_for(test, models):
-            try:
-                judgement = checker.judge(test, m, timeout, verdict_only, max_executions or None, states_only)
-                verdicts.append(judgement.verdict)
-                if graph_dir or dot_dir:
-                    write_pictures(witness_graph(test, judgement, checker.evaluator(judgement.verdict.model),
-                                                 timeout), graph_dir, dot_dir, pictures)
-            except (MemcheckError, Timeout) as e:
+        results = Results()
+        for r in session.judge_each(test, models, mode, timeout, max_executions):
+            if not r.ok:
                 # a model that cannot judge the test is reported; the others still are
                 failed = True
-                if isinstance(e, Timeout):
-                    e = MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
-                elif len(models) > 1:
-                    e = MemcheckError(f"model {m}: {e.message}", e.file, e.line, e.col)
-                _report_error(file, e, as_json)
-        for v in verdicts:
-            if as_json:
-                click.echo(dumps(verdict_record(v)))
-        if verdicts and not as_json:
-            if len(verdicts) == 1:
-                click.echo(format_verdict(verdicts[0]))
-            else:
-                click.echo(_table(verdicts))
+                _report_error(file, r.exception, as_json)
+                continue
+            results.append(r)
+            if graph_dir or dot_dir:
+                try:
+                    write_pictures(r.graph(timeout), graph_dir, dot_dir, pictures)
+                except MemcheckError as e:
+                    failed = True
+                    _report_error(file, e, as_json)
+        if as_json:
+            for r in results:
+                click.echo(dumps(r.to_json()))
+        elif results:
+            click.echo(results.text())
+        cut = [r for r in results if r.outcome.loop_cut]
+        if cut:
+            click.echo(loop_warning(cut[0].outcome), err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -102,22 +100,18 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
               help="Model(s) to explain under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
 @libdir_option
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model.")
-def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = ()) -> None:
+@loop_options
+def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = (),
+            unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Say why: the events, the broken axiom and its cycle, or an execution reaching the condition."""
-    checker = Checker(libdirs=tuple(libdirs))
-    try:
-        models = checker.model_names(model_spec)
-    except MemcheckError as e:
-        raise click.UsageError(str(e) if e.file else e.message)
+    session = _session(libdirs=tuple(libdirs), unroll=unroll, unroll_awaits=unroll_awaits)
+    models = _models(session, model_spec)
     try:
         test = read_test(file)
-        for m in models:
-            try:
-                judgement = checker.judge(test, m, timeout)
-                g = witness_graph(test, judgement, checker.evaluator(judgement.verdict.model), timeout)
-            except Timeout:
-                raise MemcheckError(f"timed out after {timeout:g} s under model {m}", file, 0, 0)
-            click.echo(explain_text(g))
+        for r in session.judge_each(test, models, timeout=timeout):
+            if not r.ok:
+                raise r.cause
+            click.echo(r.explain(timeout))
     except MemcheckError as e:
         e.located(file)
         click.echo(str(e), err=True)
@@ -131,20 +125,28 @@ def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple
 @lowering_options
 def lower(file: str, arch: str, atomics: str = "amo", kernel: str = "current") -> None:
     """Print a C test compiled to an architecture's assembly litmus test (for herd7 or litmus7)."""
-    from .litmus.asm_ast import AsmTest
-    from .litmus.parse_asm import format_asm_litmus
-    from .lower.to_asm import lower_to_asm
-
     try:
-        test = read_test(file)
-        if isinstance(test, AsmTest):
-            raise MemcheckError("already an assembly test", file, 1, 1)
-        variant = Checker(atomics=atomics, kernel=kernel).lowering_variant(arch)
-        click.echo(format_asm_litmus(lower_to_asm(test, arch, variant).test), nl=False)
+        click.echo(_session(atomics=atomics, kernel=kernel).lower(read_test(file), arch).text, nl=False)
     except MemcheckError as e:
         e.located(file)
         click.echo(str(e), err=True)
         sys.exit(1)
+
+
+def _session(**options) -> Session:
+    """The API's session for the command's options; a bad one is a usage error."""
+    try:
+        return Session(**options)
+    except MemcheckError as e:
+        raise click.UsageError(e.message)
+
+
+def _models(session: Session, model_spec: str) -> list[str]:
+    """The models a --model option names, checked (a usage error otherwise)."""
+    try:
+        return session.model_names(model_spec)
+    except MemcheckError as e:
+        raise click.UsageError(str(e) if e.file else e.message)
 
 
 def _report_error(file: str, e: MemcheckError, as_json: bool) -> None:
@@ -153,27 +155,6 @@ def _report_error(file: str, e: MemcheckError, as_json: bool) -> None:
         click.echo(dumps(error_record(file, e)))
     else:
         click.echo(str(e), err=True)
-
-
-def _table(verdicts) -> str:
-    """Several models' verdicts on one test, a row per model."""
-    from io import StringIO
-
-    from rich.console import Console
-    from rich.table import Table
-
-    v0 = verdicts[0]
-    table = Table(title=f"{v0.name}: {v0.condition}")
-    for col in ("model", "verdict", "positive", "negative", "states", "flags"):
-        table.add_column(col)
-    for v in verdicts:
-        counts = (str(v.positive), str(v.negative)) if v.exhaustive else (
-            "≥1" if v.positive else "0", "≥1" if v.negative else "0")
-        table.add_row(v.model, v.observation, *counts,
-                      "\n".join(format_state(s) for s in v.states), ",".join(v.flags) or "-")
-    buf = StringIO()
-    Console(file=buf, width=120, no_color=True).print(table)
-    return buf.getvalue()
 
 
 from .corpus.check import check_command  # noqa: E402  (the command lives with the corpus code)
@@ -205,6 +186,34 @@ def herd7_shim(directory: str) -> None:
     except OSError as e:
         raise click.ClickException(f"cannot write {Path(directory) / 'herd7'}: {e.strerror}")
     click.echo(str(path))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback: only this machine; 0.0.0.0 exposes the server to the network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Worker processes judging at once [default: one per core, at most 4].")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds allowed per request; past it the worker is stopped and the answer is 504.")
+@click.option("--max-test-kib", type=click.IntRange(1), default=64, show_default=True,
+              help="Largest test accepted, in KiB (larger: 413).")
+@click.option("--queue", type=click.IntRange(0), default=64, show_default=True,
+              help="Requests that may wait for a worker (more: 503).")
+@click.option("--examples", type=click.Path(exists=True, file_okay=False), default=None,
+              help="A folder of tests for the page to offer instead of the shipped ones.")
+@click.option("--worker-tasks", type=click.IntRange(1), default=200, show_default=True,
+              help="Requests a worker answers before it is replaced (bounds the memory the solver keeps).")
+def serve(host: str, port: int, workers: Optional[int], timeout: float, max_test_kib: int, queue: int,
+          examples: Optional[str], worker_tasks: int = 200) -> None:
+    """Serve the web page and the JSON API (needs the web extra: pip install 'memcheck[web]')."""
+    try:
+        from .web.app import ServerConfig, default_workers
+        from .web.server import serve as serve_web
+    except ImportError as e:
+        raise click.ClickException(f"memcheck serve needs the web extra: pip install 'memcheck[web]' ({e})")
+    serve_web(ServerConfig(workers or default_workers(), timeout, max_test_kib * 1024, queue,
+                           Path(examples) if examples else None, worker_tasks), host, port)
 
 
 from .corpus.model_diff import model_diff_command  # noqa: E402  (the comparison lives with the corpus code)

@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .checker import MAX_EXECUTIONS
-
-
-KERNELS = ("current", "6.6", "4.14")
-ATOMICS = ("amo", "lse", "llsc")
+from .checker import ATOMICS, KERNELS, MAX_EXECUTIONS
 
 
 def lowering_options(f):
@@ -44,3 +40,21 @@ def libdir_option(f):
                         type=click.Path(exists=True, file_okay=False),
                         help="A folder searched for the files a .cfg or .cat model names (its includes, "
                              "bell and .def), after the model's own folder; repeatable.")(f)
+
+
+def loop_options(f):
+    """--unroll N and --unroll-awaits: how loops are judged (lower/loops.py)."""
+    f = click.option("--unroll-awaits", is_flag=True,
+                     help="Unroll await loops too, as herd7 does (herd7's witness counts; no hang "
+                          "flag), instead of judging them without a bound.")(f)
+    f = click.option("--unroll", type=click.IntRange(min=0), default=2, show_default=True,
+                     help="Loop bodies run at most N times, as herd7's -unroll N; an execution "
+                          "needing more is cut off (the Loop line).  Await loops are judged "
+                          "without a bound.")(f)
+    return f
+
+
+def loop_settings(unroll: int, unroll_awaits: bool):
+    """The LoopOptions the command-line options give."""
+    from .lower.loops import LoopOptions
+    return LoopOptions(unroll, not unroll_awaits)

@@ -125,7 +125,7 @@ class Advisor:
         if not outcome_seen(verdict):
             advice.seconds = time.monotonic() - start
             return advice, None, None
-        sp = lower_switched(test, changes, self.checker.target_for(model))
+        sp = lower_switched(test, changes, self.checker.target_for(model), self.checker.loops)
         reach = Reach(sp, self.checker.evaluator(model), test, self._deadline())
         search = Search([self.costs.cost(arch, c.barrier) for c in changes], [reach])
         found = sorted((f for f in search.run(self.max_fixes, reach.deadline) if f.on),
@@ -144,6 +144,7 @@ class Advisor:
         oracles: list[Reach] = []
         known: list[frozenset[int]] = []
         skipped: dict[str, str] = {}
+        errors: list[MemcheckError] = []
         for m in models:
             try:
                 advice, search, reach = self.model(test, changes, m)
@@ -151,11 +152,14 @@ class Advisor:
                 if len(models) == 1:
                     raise
                 skipped[m] = str(e)
+                errors.append(e)
                 continue
             out[m] = advice
             if search is not None and reach is not None:
                 oracles.append(reach)
                 known += search.known
+        if not out and len(set(skipped.values())) == 1:  # the test's own fault, the same under every model
+            raise errors[0]
         if not out:
             raise MemcheckError("no model could judge the test: " + "; ".join(skipped.values()), test.source)
         portable, pstats = self._portable(test, changes, list(out), oracles, known)

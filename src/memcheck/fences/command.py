@@ -7,15 +7,11 @@ from typing import Optional
 
 import click
 
-from ..checker import Checker, read_test
-from ..cli_options import libdir_option, lowering_options
-from ..engine.enumerate import Timeout
+from ..api import Session
+from ..checker import read_test
+from ..cli_options import libdir_option, loop_options, lowering_options
 from ..errors import MemcheckError
-from ..litmus import ast as A
 from ..report.json_out import dumps, error_record
-from .advisor import advise_file
-from .report import advice_record, advice_text
-from .verify import fixed_text
 
 
 @click.command("fences")
@@ -33,26 +29,24 @@ from .verify import fixed_text
               help="Write the test with the portable fix made to OUT.")
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model's search.")
 @lowering_options
+@loop_options
 def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[str], max_fixes: int,
                    as_json: bool, apply_to: Optional[str], timeout: Optional[float],
-                   kernel: str = "current", atomics: str = "amo", libdirs: tuple[str, ...] = ()) -> None:
+                   kernel: str = "current", atomics: str = "amo", libdirs: tuple[str, ...] = (),
+                   unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Which barrier, where: the cheapest changes forbidding the test's exists outcome, per model and architecture."""
-    checker = Checker(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
     try:
-        test = read_test(file)
-        if not isinstance(test, A.Test):
-            raise MemcheckError("the barrier advisor takes C litmus tests", file, 1, 1)
-        try:
-            advice = advise_file(checker, test, model_spec, costs_file, max_fixes, timeout)
-        except Timeout:
-            raise MemcheckError(f"timed out after {timeout:g} s" if timeout else "the solver gave up", file, 0, 0)
+        session = Session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
+                          unroll=unroll, unroll_awaits=unroll_awaits)
+        advice = session.fences(read_test(file), model_spec, costs_file, max_fixes, timeout)
         if apply_to is not None:
-            if advice.portable is None:
+            fixed = advice.fixed()
+            if fixed is None:
                 raise MemcheckError(f"no fix to apply: nothing proposed forbids the outcome; {apply_to} not written",
                                     file, 0, 0)
-            Path(apply_to).write_text(fixed_text(test, advice.portable.changes))
+            Path(apply_to).write_text(fixed)
     except MemcheckError as e:
         e.located(file)
         click.echo(dumps(error_record(file, e)) if as_json else str(e), err=not as_json)
         sys.exit(1)
-    click.echo(dumps(advice_record(advice)) if as_json else advice_text(advice), nl=as_json)
+    click.echo(dumps(advice.to_json()) if as_json else advice.text(), nl=as_json)

@@ -8,7 +8,8 @@ becomes is data: tables/<arch>.asm.toml holds, per key of the event table
 side: registers mapped to machine registers, expressions to ALU
 instructions, `if` to a compare and a forward branch (one compare-and-branch
 on RISC-V), the condition
-rewritten over machine registers.  Retry loops cannot be written: a lock or
+rewritten over machine registers.  Loops are refused (the printed code is
+loop-free, as memcheck's own assembly tests are).  Retry loops cannot be written: a lock or
 store-exclusive is one attempt, and the test's filter keeps the executions
 where every attempt succeeded (the thread's `ok` register is 0).
 """
@@ -27,6 +28,8 @@ from ..litmus.def_ast import Macros
 from .expand import BUILTIN_TYPES, builtin_keyword, default_macros, expand_call
 from .hardware import ARCHITECTURES, tag_of
 
+LOOPS = ("memcheck lower prints loop-free {arch} code: this loop cannot be printed; judge the C "
+         "test itself (memcheck run, or herd7 -unroll N)")
 _INVERSE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _CONSTANT = {"+", "-", "^", "&", "|"}
 
@@ -175,6 +178,8 @@ class ThreadCompiler:
         pos = getattr(e, "pos", A.NOPOS)
         if isinstance(e, A.IntLit):
             return Imm(e.value)
+        if isinstance(e, A.StmtExpr):  # the waiting primitives: loops
+            raise self.error(LOOPS.format(arch=self.table.arch), pos)
         if isinstance(e, A.Name):
             if e.name in self.deferred:
                 self.materialise(e.name, pos)
@@ -379,6 +384,8 @@ class ThreadCompiler:
             self.if_stmt(s)
         elif isinstance(s, A.Block):
             self.stmts(s.body)
+        elif isinstance(s, (A.While, A.DoWhile, A.For, A.Break, A.Continue)):
+            raise self.error(LOOPS.format(arch=self.table.arch), s.pos)
         else:
             raise self.error(f"no {self.table.arch} instructions for a {type(s).__name__}",
                              getattr(s, "pos", A.NOPOS))
