@@ -396,6 +396,8 @@ GOOD = litmus(body="int r0 = READ_ONCE(*x);", cond="exists (0:r0=1)")
     (GOOD[:GOOD.index("exists") + 9], 7, 10, "end of file"),
     (GOOD[:GOOD.index("READ_ONCE") + 4], 5, 14, "end of file"),
     ("C t\n{}\n\x01\x02", 3, 1, "unexpected character"),
+    # ++ and += are operators, not grammar names
+    ("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1) }\n", 3, 32, "expected ';', '=' or an operator, found '}'"),
 ])
 def test_syntax_errors_are_located(text, line, col, words):
     with pytest.raises(MemcheckError) as info:
