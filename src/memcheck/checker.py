@@ -264,11 +264,17 @@ class Checker:
             self.spec(n)
         return names
 
+    def model_identity(self, name: str) -> str:
+        """What a model judges with, its lowering aside: two names with the same
+        identity (`arm64`, `arm64/llsc`) judge the same program the same way."""
+        spec = self.spec(name)
+        return f"{spec.file}\0{spec.bell}\0{','.join(spec.variants)}"
+
     def evaluator(self, name: str) -> Evaluator:
         """The compiled model `name` judges with (once per cat file, bell and
         variants: `arm64/llsc` shares arm64's)."""
         spec = self.spec(name)
-        key = f"{spec.file}\0{spec.bell}\0{','.join(spec.variants)}"
+        key = self.model_identity(name)
         ev = self._evaluators.get(key)
         if ev is None:
             model = load_model(spec.file, list(spec.dirs), bell=spec.bell or None)

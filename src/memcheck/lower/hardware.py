@@ -11,9 +11,11 @@ dependency.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..errors import MemcheckError
@@ -70,21 +72,26 @@ def read_variant_file(path: str) -> VariantFile:
     """Read a .toml lowering variant: `arch = "arm64"`, optional `variant`
     (a shipped one to start from) and `description`, and a [steps] table."""
     try:
-        data = tomllib.loads(open(path, encoding="utf-8").read())
+        data = tomllib.loads(Path(path).read_bytes().decode("utf-8"))
     except OSError as e:
         raise MemcheckError(f"cannot read: {e.strerror}", path, 0, 0) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        line, col = (getattr(e, "lineno", 1) or 1), (getattr(e, "colno", 1) or 1)
-        message = getattr(e, "msg", str(e))
+    except UnicodeDecodeError:
+        raise MemcheckError("not UTF-8 text", path, 1, 1) from None
+    except tomllib.TOMLDecodeError as e:
+        at = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(e))
+        line, col = (int(at.group(1)), int(at.group(2))) if at else (1, 1)
+        message = str(e)[:at.start()] if at else str(e)
         raise MemcheckError(f"bad TOML: {message}", path, line, col) from None
     arch = data.get("arch")
     if arch not in ARCHITECTURES:
         raise MemcheckError(f"a lowering variant file needs `arch = ` one of {', '.join(ARCHITECTURES)}",
                             path, 1, 1)
     steps = data.get("steps", {})
-    known = set(arch_steps(arch))
-    unknown = sorted(set(steps) - known - {k for v in arch_table(arch).get("variants", {}).values() for k in v})
-    if not isinstance(steps, dict) or unknown:
+    if not isinstance(steps, dict):
+        raise MemcheckError("`steps` must be a table: [steps]", path, 1, 1)
+    known = set(arch_steps(arch)) | {k for v in arch_table(arch).get("variants", {}).values() for k in v}
+    unknown = sorted(set(steps) - known)
+    if unknown:
         raise MemcheckError(f"[steps] names no {arch} primitive: {', '.join(unknown)}", path, 1, 1)
     base = data.get("variant", "")
     arch_steps(arch, base)  # the base exists
