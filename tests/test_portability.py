@@ -240,6 +240,9 @@ def test_bad_input_is_located_never_a_traceback(tmp_path):
     r = portability("--json", "--model", "lkmm,x86", str(bad))
     rec = records(r.stdout)["bad.litmus"]
     assert rec["class"] == ERROR and rec["message"].startswith(f"{bad}:3:")
+    assert r.exit_code == 1
+    r = portability("--compare-variants", "arm64", "arm64/llsc", str(bad))
+    assert r.exit_code == 1 and f"{bad}:3:" in r.output
     table = tmp_path / "t.toml"
     table.write_text('arch = "arm64"\n[steps]\n"store.release" = [{write = [}]\n')
     r = portability("--model", f"lkmm,{table}", str(bad))

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from ..cli_options import libdir_option
 from .grading import CaseResult
+from .portability import ERROR
 from .portability_report import (change_line, change_record, changes_summary, json_line, summary_tables,
                                  test_lines, test_record)
 from .portability_run import (PortabilityOptions, UsageProblem, compare_variants, html_pictures,
@@ -34,14 +35,16 @@ def run_command(o: PortabilityOptions, json_out: bool, html_dir: Optional[Path],
     try:
         if compare is not None:
             with progress:
-                changes, tests, unreadable = compare_variants(o, compare[0], compare[1], advance)
+                changes, tests, unreadable, failed = compare_variants(o, compare[0], compare[1], advance)
             for message in unreadable:
                 err.print(message, highlight=False, soft_wrap=True, markup=False)
             for c in changes:
                 out.print(json_line(change_record(c)) if json_out else change_line(c),
                           highlight=False, soft_wrap=True, markup=False)
+            for message in failed:
+                err.print(message, highlight=False, soft_wrap=True, markup=False)
             (err if json_out else out).print(changes_summary(changes, tests, *compare), highlight=False)
-            return 0
+            return 1 if unreadable or failed else 0
         with progress:
             run = run_portability(o, advance)
     except UsageProblem as e:
@@ -63,7 +66,8 @@ def run_command(o: PortabilityOptions, json_out: bool, html_dir: Optional[Path],
         page = write_page(html_dir, run.reference, run.columns, run.results, run.summary, run.explanations,
                           pictures)
         (err if json_out else out).print(f"HTML report: {page}", highlight=False, soft_wrap=True)
-    return 1 if run.summary.unsound else 0
+    bad_input = run.summary.classes.get(ERROR, 0) or run.unreadable
+    return 1 if run.summary.unsound or bad_input else 0
 
 
 @click.command("portability")
@@ -94,6 +98,6 @@ def portability_command(paths: tuple[str, ...], model_spec: str, variants: bool,
     """Hold the LKMM against every architecture: for each C test, the final states
     each architecture allows (as the kernel compiles it) beside the LKMM's, and a
     class: unsound, conservative, architecture-dependent, uniform or lkmm-only.
-    Exit 1 when a test is unsound."""
+    Exit 1 when a test is unsound or bad input."""
     options = PortabilityOptions(paths, model_spec, variants, jobs, timeout, not no_cache, tuple(libdirs))
     raise SystemExit(run_command(options, json_out, html_dir, compare, Console(), Console(stderr=True)))

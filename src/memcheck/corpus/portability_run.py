@@ -241,10 +241,11 @@ def same_architecture(checker: Checker, a: str, b: str) -> None:
 
 def compare_variants(o: PortabilityOptions, a: str, b: str,
                      on_result: Callable[[CaseResult], None] = lambda r: None
-                     ) -> tuple[list[VariantChange], int, list[str]]:
+                     ) -> tuple[list[VariantChange], int, list[str], list[str]]:
     """The tests whose verdict differs between variants `a` and `b` (judged as
     the portability columns are, so that either run's cache serves the
-    other), the number of C tests compared, and the unreadable files."""
+    other), the number of C tests compared, the unreadable files, and the
+    errors of the tests either variant could not judge."""
     checker = Checker(libdirs=o.libdirs)
     same_architecture(checker, a, b)
     tests, unreadable = read_c_tests(o.paths)
@@ -257,7 +258,8 @@ def compare_variants(o: PortabilityOptions, a: str, b: str,
             cache.close()
     found = {(r.file, r.model): r for r in results}
     pairs = [(f, found[(f, a)].judged.name, column(found[(f, a)], f), column(found[(f, b)], f)) for f, _ in tests]
-    return variant_changes(pairs), len(tests), unreadable
+    failed = list(dict.fromkeys(c.error for _, _, ca, cb in pairs for c in (ca, cb) if c.verdict is None))
+    return variant_changes(pairs), len(tests), unreadable, failed
 
 
 def html_pictures(run: PortabilityRun, directory: Path) -> dict[tuple[str, str], str]:
