@@ -244,20 +244,22 @@ def compare_variants(o: PortabilityOptions, a: str, b: str,
                      ) -> tuple[list[VariantChange], int, list[str], list[str]]:
     """The tests whose verdict differs between variants `a` and `b` (judged as
     the portability columns are, so that either run's cache serves the
-    other), the number of C tests compared, the unreadable files, and the
-    errors of the tests either variant could not judge."""
+    other; a test both lower to the same program is not judged), the number
+    of C tests compared, the unreadable files, and the errors of the tests
+    either variant could not judge."""
     checker = Checker(libdirs=o.libdirs)
     same_architecture(checker, a, b)
     tests, unreadable = read_c_tests(o.paths)
+    differ = [(f, raw) for f, raw in tests if b not in shared_lowerings(checker, f, raw, [a, b])]
     cache = ResultCache.default() if o.use_cache else None
     judging = Judging(o, checker, cache, on_result)
     try:
-        results = judging.run([a, b], [judging.states_task(f, raw, m) for f, raw in tests for m in (a, b)])
+        results = judging.run([a, b], [judging.states_task(f, raw, m) for f, raw in differ for m in (a, b)])
     finally:
         if cache is not None:
             cache.close()
     found = {(r.file, r.model): r for r in results}
-    pairs = [(f, found[(f, a)].judged.name, column(found[(f, a)], f), column(found[(f, b)], f)) for f, _ in tests]
+    pairs = [(f, found[(f, a)].judged.name, column(found[(f, a)], f), column(found[(f, b)], f)) for f, _ in differ]
     failed = list(dict.fromkeys(c.error for _, _, ca, cb in pairs for c in (ca, cb) if c.verdict is None))
     return variant_changes(pairs), len(tests), unreadable, failed
 
