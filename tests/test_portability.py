@@ -261,3 +261,19 @@ def test_corpus_sample_is_sound(lkmm_corpus):
     assert r.exit_code == 0, r.output
     classes = {rec["class"] for rec in records(r.stdout).values()}
     assert UNSOUND not in classes and ERROR not in classes
+
+
+@pytest.mark.parametrize("path", sorted(LITMUS.glob("Counter+*.litmus")) + sorted(LITMUS.glob("MP+*.litmus"))[:4],
+                         ids=lambda p: p.name)
+def test_a_column_judged_once_for_another_gives_its_result(checker, path):
+    """Columns sharing a lowered program and a model share the result: judged apart, they agree."""
+    from memcheck.checker import read_test
+    from memcheck.corpus.portability_run import shared_lowerings
+    columns = ["arm64", "arm64/llsc", "arm64/4.14", "riscv", "riscv/llsc", "riscv/6.6"]
+    shared = shared_lowerings(checker, str(path), path.read_bytes(), columns)
+    test = read_test(path)
+    for column, first in shared.items():
+        assert column.split("/")[0] == first.split("/")[0]
+        a = checker.judge(test, column, states_only=True).verdict
+        b = checker.judge(test, first, states_only=True).verdict
+        assert (a.observation, a.states) == (b.observation, b.states), (column, first)
