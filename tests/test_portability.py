@@ -277,3 +277,26 @@ def test_a_column_judged_once_for_another_gives_its_result(checker, path):
         a = checker.judge(test, column, states_only=True).verdict
         b = checker.judge(test, first, states_only=True).verdict
         assert (a.observation, a.states) == (b.observation, b.states), (column, first)
+
+
+def test_columns_without_listed_states_are_compared_by_verdict():
+    a, b = S(r=0), S(r=1)
+    lkmm_never = Column("lkmm", "Never", None)  # too many states to list
+    p = classify("f", "t", lkmm_never, [col("x86", "Never", a), Column("arm64", "Sometimes", None)])
+    assert p.klass == UNSOUND and [(u.model, u.states) for u in p.unsound] == [("arm64", ())]
+    p = classify("f", "t", Column("lkmm", "Sometimes", None), [col("x86", "Never", a), col("arm64", "Sometimes", b)])
+    assert p.klass == DEPENDENT and "too many final states" in p.message
+    p = classify("f", "t", Column("lkmm", "Sometimes", None), [col("x86", "Sometimes", a, b)])
+    assert p.klass == INCOMPLETE and "compared by verdict" in p.message
+    always = col("lkmm", "Always", a)
+    assert classify("f", "t", always, [Column("power", "Sometimes", None)]).klass == UNSOUND
+
+
+def test_listing_states_stops_past_the_limit_with_the_verdict(checker):
+    from memcheck.checker import read_test
+    test = read_test(LITMUS / "IRIW+once+once.litmus")
+    full = checker.judge(test, "lkmm", states_only=True).verdict
+    assert full.states_complete and len(full.states) > 4
+    capped = checker.judge(test, "lkmm", states_only=True, max_executions=4).verdict
+    assert not capped.states_complete and capped.limit == 4
+    assert capped.observation == full.observation

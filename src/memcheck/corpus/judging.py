@@ -42,7 +42,10 @@ class Task:
         if self.verdict_only:
             mode = "verdict-only"
         elif self.states_only:
-            mode = "states-only"
+            # a listing kept for portability is capped by that command alone (a
+            # complete listing answers it under any cap)
+            capped = self.max_executions and not self.keep_states
+            mode = f"states-only max-states {self.max_executions}" if capped else "states-only"
         else:
             mode = f"max-executions {self.max_executions}" if self.max_executions else ""
         if self.loops != LoopOptions():

@@ -42,7 +42,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Unsound:
-    """The final states `model` allows and the LKMM forbids."""
+    """The final states `model` allows and the LKMM forbids (none listed when
+    the verdicts alone prove it: the condition's outcome)."""
     model: str
     states: tuple[State, ...]
 
@@ -78,8 +79,18 @@ def sorted_states(states: Iterable[State]) -> tuple[State, ...]:
                                                     for k, v in s)))
 
 
+def beyond_by_verdict(lkmm: str, arch: str) -> bool:
+    """Does an architecture with verdict `arch` reach a state the LKMM (verdict
+    `lkmm`) forbids, judging by verdicts alone: a state meeting the condition
+    the LKMM never meets, or one missing it where the LKMM always meets it?"""
+    return (lkmm == "Never" and arch != "Never") or (lkmm == "Always" and arch != "Always")
+
+
 def classify(file: str, name: str, lkmm: Column, archs: Sequence[Column]) -> Portability:
-    """The class of one test from the LKMM's column and the architectures'."""
+    """The class of one test from the LKMM's column and the architectures'.
+    Where a model's final states were not listed (too many), the columns are
+    compared by verdict: unsound when the verdicts prove it, architecture-
+    dependent when they differ, incomplete otherwise."""
     archs = tuple(archs)
     if lkmm.verdict is None:
         klass = ERROR if lkmm.refused else INCOMPLETE
@@ -88,19 +99,29 @@ def classify(file: str, name: str, lkmm: Column, archs: Sequence[Column]) -> Por
     if not run:
         reason = archs[0].error if archs else "no architecture asked for"
         return Portability(file, name, LKMM_ONLY, lkmm, archs, message=reason)
-    if lkmm.states is None:
-        return Portability(file, name, INCOMPLETE, lkmm, archs, message="the LKMM's final states were not listed")
-    listed = [c for c in run if c.listed]
-    unsound = tuple(Unsound(c.model, sorted_states(c.states - lkmm.states))
-                    for c in listed if c.states - lkmm.states)  # type: ignore[operator]
+    judged = [c for c in run if c.verdict is not None]
+    compared = [c for c in judged if c.states is not None and lkmm.states is not None]
+    unlisted = [c for c in judged if c not in compared]
+    unsound = [Unsound(c.model, sorted_states(c.states - lkmm.states))  # type: ignore[operator]
+               for c in compared if c.states - lkmm.states]  # type: ignore[operator]
+    unsound += [Unsound(c.model, ()) for c in unlisted
+                if beyond_by_verdict(lkmm.verdict, c.verdict)]  # type: ignore[arg-type]
     if unsound:
-        return Portability(file, name, UNSOUND, lkmm, archs, unsound)
-    missing = [c for c in run if not c.listed]
+        order = {c.model: i for i, c in enumerate(archs)}
+        return Portability(file, name, UNSOUND, lkmm, archs,
+                           tuple(sorted(unsound, key=lambda u: order[u.model])),
+                           message="by verdict: final states not listed" if unlisted else "")
+    missing = [c for c in run if c.verdict is None]
     if missing:
-        why = "; ".join(f"{c.model}: {c.error or 'final states not listed'}" for c in missing)
+        why = "; ".join(f"{c.model}: {c.error}" for c in missing)
         return Portability(file, name, INCOMPLETE, lkmm, archs, message=why)
-    reached = frozenset().union(*(c.states for c in listed))  # type: ignore[arg-type]
-    conservative = sorted_states(lkmm.states - reached)
+    if unlisted:
+        why = "too many final states to list ({}): compared by verdict".format(
+            ", ".join(c.model for c in ([lkmm] if lkmm.states is None else []) + unlisted))
+        klass = DEPENDENT if len({c.verdict for c in run}) > 1 else INCOMPLETE
+        return Portability(file, name, klass, lkmm, archs, message=why)
+    reached = frozenset().union(*(c.states for c in compared))  # type: ignore[arg-type]
+    conservative = sorted_states(lkmm.states - reached)  # type: ignore[operator]
     if conservative:
         klass = CONSERVATIVE
     elif len({c.verdict for c in run}) > 1:
@@ -114,7 +135,7 @@ def classify(file: str, name: str, lkmm: Column, archs: Sequence[Column]) -> Por
 class ModelTally:
     """One architecture column over a corpus: how its results stand against the LKMM's."""
     model: str
-    judged: int = 0  # tests it listed the final states of
+    judged: int = 0  # tests it judged
     same_verdict: int = 0  # ... with the LKMM's verdict
     unsound: int = 0  # tests where it allows a state the LKMM forbids
     stricter: int = 0  # tests where the LKMM allows a state it forbids
@@ -146,8 +167,12 @@ def tally(model: str, results: Sequence[Portability]) -> ModelTally:
             continue
         if c.refused:
             refused += 1
-        elif not c.listed or p.lkmm.states is None:
-            failed += c.verdict is None
+        elif c.verdict is None:
+            failed += 1
+        elif c.states is None or p.lkmm.states is None:  # too many states: the verdict alone
+            judged += 1
+            same += c.verdict == p.lkmm.verdict
+            unsound += beyond_by_verdict(p.lkmm.verdict, c.verdict)
         else:
             judged += 1
             same += c.verdict == p.lkmm.verdict
@@ -185,7 +210,7 @@ class Explanation:
     it (an SVG as `--graph` draws it) and the LKMM axiom forbidding it (as
     `explain` prints it)."""
     model: str
-    state: State
+    state: Optional[State]  # None: the test's own condition
     svg: str = field(default="", repr=False)
     lkmm_text: str = ""
     error: str = ""  # why one of them is missing

@@ -14,6 +14,7 @@ from typing import Mapping
 from ..report.herd_text import format_state
 from .portability import CLASSES, Explanation, Portability, PortabilitySummary, UNSOUND, sorted_states
 
+CELL_STATES = 16  # final states shown per test and model; --json has them all
 STYLE = """body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top;text-align:left}
 .unsound{background:#fdd}.conservative{background:#eef}.architecture-dependent{background:#ffd}
@@ -64,7 +65,10 @@ def _row(p: Portability) -> str:
         if c.verdict is None:
             cells.append(f"<td title='{_e(c.error)}'>{'-' if c.refused else '?'}</td>")
             continue
-        states = "" if c.states is None else "<br>".join(_e(format_state(s)) for s in sorted_states(c.states))
+        shown = [] if c.states is None else list(sorted_states(c.states))
+        states = "<br>".join(_e(format_state(s)) for s in shown[:CELL_STATES])
+        if len(shown) > CELL_STATES:
+            states += f"<br>… {len(shown) - CELL_STATES} more (--json lists them)"
         cells.append(f"<td>{_e(c.verdict)}<div class='states'>{states}</div></td>")
     return f"<tr class='{_e(p.klass)}'>{''.join(cells)}</tr>"
 

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from ..report.herd_text import format_state
 from .portability import (CONSERVATIVE, DEPENDENT, Explanation, Portability, PortabilitySummary, State,
-                          UNSOUND, VariantChange, sorted_states)
+                          VariantChange, sorted_states)
 
 
 def verdict_word(v: Optional[str], refused: bool = False) -> str:
@@ -24,6 +24,8 @@ def test_lines(p: Portability, explanations: Mapping[tuple[str, str], Explanatio
     for u in p.unsound:
         for s in u.states:
             lines.append(f"    {u.model} allows, {p.lkmm.model} forbids: {format_state(s)}")
+        if not u.states:
+            lines.append(f"    {u.model} allows, {p.lkmm.model} forbids, by their verdicts: the condition's outcome")
         e = explanations.get((p.file, u.model))
         if e is not None:
             if (p.file, u.model) in pictures:
@@ -36,7 +38,7 @@ def test_lines(p: Portability, explanations: Mapping[tuple[str, str], Explanatio
             lines.append(f"    only {p.lkmm.model} allows: {format_state(s)}")
     if p.klass == DEPENDENT:
         lines.append("    " + "; ".join(f"{v}: {', '.join(ms)}" for v, ms in p.verdict_groups().items()))
-    if p.message and p.klass not in (UNSOUND, CONSERVATIVE, DEPENDENT):
+    if p.message:
         lines.append(f"    {p.message}")
     return lines
 

@@ -27,6 +27,11 @@ from .portability import (Column, Explanation, Portability, PortabilitySummary, 
                           classify, summarize, variant_changes)
 
 
+# Past this many final states a model's are not listed, its verdict alone is
+# decided (readers of eight RCU read-side sections: 2^16 states).
+MAX_STATES = 1024
+
+
 @dataclass(frozen=True)
 class PortabilityOptions:
     """Everything `memcheck portability` was asked to do."""
@@ -116,8 +121,10 @@ class Judging:
         return results
 
     def states_task(self, file: str, raw: bytes, model: str) -> Task:
-        """A task listing every final state (no execution counts), kept in the result."""
-        return Task(file, raw, model, self.options.timeout, states_only=True, keep_states=True)
+        """A task listing every final state (no execution counts), kept in the
+        result; past MAX_STATES states, the verdict alone."""
+        return Task(file, raw, model, self.options.timeout, states_only=True, keep_states=True,
+                    max_executions=MAX_STATES)
 
 
 def read_c_tests(paths: Sequence[str]) -> tuple[list[tuple[str, bytes]], list[str]]:
@@ -191,7 +198,7 @@ def explain_all(checker: Checker, reference: str, results: Sequence[Portability]
             continue
         for u in p.unsound:
             out[(p.file, u.model)] = explain_state(checker, p.file, raw[p.file], reference, u.model,
-                                                   u.states[0], timeout)
+                                                   u.states[0] if u.states else None, timeout)
     return out
 
 

@@ -51,15 +51,16 @@ def state_graph(checker: Checker, test: A.Test, model: str, deadline: Optional[f
     return build_graph(test, program, w, model, verdict, condition_text(test.condition))
 
 
-def explain_state(checker: Checker, file: str, raw: bytes, reference: str, model: str, state: State,
-                  timeout: Optional[float] = None) -> Explanation:
-    """Why `state` is unsound: `model`'s execution reaching it (SVG), the `reference` model's axiom forbidding it."""
+def explain_state(checker: Checker, file: str, raw: bytes, reference: str, model: str,
+                  state: Optional[State], timeout: Optional[float] = None) -> Explanation:
+    """Why `state` (None: the test's condition) is unsound: `model`'s execution
+    reaching it (SVG), the `reference` model's axiom forbidding it."""
     deadline = time.monotonic() + timeout if timeout else None
     try:
         test = parse_test_text(raw, file)
         if not isinstance(test, A.Test):
             raise MemcheckError("not a C test", file, 1, 1)
-        asked = with_state(test, state)
+        asked = with_state(test, state) if state is not None else test
         svg = render_svg(state_graph(checker, asked, model, deadline))
         text = explain_text(state_graph(checker, asked, reference, deadline))
         return Explanation(model, state, svg, text)
