@@ -10,7 +10,7 @@ from memcheck.checker import read_test
 
 LITMUS = Path(__file__).resolve().parents[1] / "litmus"
 RESULT = re.compile(r"^\s*\*?\s*Result:\s*(Never|Sometimes|Always)\b(.*)$", re.M)
-MODEL_RESULT = re.compile(r"^\s*\*?\s*Result\(([\w.-]+)\):\s*(Never|Sometimes|Always)\b", re.M)
+MODEL_RESULT = re.compile(r"^\s*\*?\s*Result\(([\w./+-]+)\):\s*(Never|Sometimes|Always)\b", re.M)
 
 
 def expected(test_text: str) -> tuple[str, bool]:

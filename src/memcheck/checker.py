@@ -23,7 +23,7 @@ from .litmus import ast as A
 from .litmus.parse_c import parse_c_litmus
 from .litmus.print_c import format_prop
 from .lower.c_walk import lower_c
-from .lower.hardware import ARCHITECTURES, HardwareTarget
+from .lower.hardware import ARCHITECTURES, HardwareTarget, arch_table, read_variant_file, table_variants
 from .lower.lkmm import LkmmTarget
 from .lower.loops import LoopOptions
 from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
@@ -54,10 +54,11 @@ class ModelSpec:
     macros: str = ""  # the .def giving kernel primitives their events ("": the default)
     bell: str = ""
     dirs: tuple[str, ...] = ()  # include folders, after the including file's own
+    table: str = ""  # a .toml lowering variant the model's C tests are lowered through
 
     def sources(self) -> list[str]:
-        """The files the model is read from (its cat, bell and macros)."""
-        return [f for f in (self.file, self.bell, self.macros) if f]
+        """The files the model is read from (its cat, bell, macros and lowering variant)."""
+        return [f for f in (self.file, self.bell, self.macros, self.table) if f]
 
 
 def library_dir(directory: Path) -> Path:
@@ -75,9 +76,48 @@ def model_index(directory: Optional[Path] = None) -> dict[str, ModelSpec]:
             for name, d in data.items()}
 
 
+MODEL_FILE_SUFFIXES = (".cfg", ".cat", ".toml")  # herd7 configurations, cat models, lowering variants
+
+
 def is_model_path(name: str) -> bool:
     """A model argument naming a file rather than a built-in model."""
-    return name.endswith((".cfg", ".cat")) or "/" in name
+    return name.endswith(MODEL_FILE_SUFFIXES) or "/" in name
+
+
+def split_variant_name(name: str, index: dict[str, ModelSpec]) -> Optional[tuple[str, str]]:
+    """`arm64/llsc` -> ("arm64", "llsc"): a built-in hardware model and a
+    variant of its lowering table (several joined by '+'); None when `name`
+    is not of that form (a path, for one)."""
+    model, sep, variant = name.partition("/")
+    spec = index.get(model)
+    if (not sep or not variant or spec is None or spec.lowering not in ARCHITECTURES
+            or name.endswith(MODEL_FILE_SUFFIXES) or "/" in variant):
+        return None
+    return model, variant
+
+
+def variant_spec(name: str, base: ModelSpec, variant: str) -> ModelSpec:
+    """The model `base` judged through its lowering's `variant` (`arm64/llsc`)."""
+    variants = table_variants(base.lowering)
+    for v in variant.split("+"):
+        if v not in variants:
+            known = ", ".join(f"{base.name}/{k}" for k in variants) or "none"
+            raise MemcheckError(f"unknown model '{name}': no lowering variant '{v}' for {base.lowering} "
+                                f"(known: {known})")
+    description = "; ".join(variants[v] for v in variant.split("+"))
+    return ModelSpec(name, base.file, f"{base.lowering}/{variant}", description or base.description,
+                     base.arch, base.variants, base.macros, base.bell, base.dirs)
+
+
+def variant_file_spec(name: str, index: dict[str, ModelSpec]) -> ModelSpec:
+    """The model a .toml lowering variant names: its architecture's model,
+    lowered through the file's table (the file is its lowering)."""
+    found = read_variant_file(name)
+    base = next((s for s in index.values() if s.lowering == found.arch), None)
+    if base is None:
+        raise MemcheckError(f"no model judges {found.arch}", name, 1, 1)
+    return ModelSpec(name, base.file, f"file:{Path(name).resolve()}", found.description or base.description,
+                     base.arch, base.variants, base.macros, base.bell, base.dirs, name)
 
 
 def file_model(name: str, libdirs: tuple[str, ...], directory: Path,
@@ -162,6 +202,11 @@ KERNELS = ("current", "6.6", "4.14")   # --kernel: generations of the lowerings
 ATOMICS = ("amo", "lse", "llsc")        # --atomics: forms of read-modify-writes ('lse' = 'amo')
 
 
+def _version(text: str) -> tuple[int, ...]:
+    """`4.15` -> (4, 15), for comparing kernel generations."""
+    return tuple(int(p) for p in text.split("."))
+
+
 @dataclass
 class Checker:
     """Compiled models and the lowering targets, kept for the process."""
@@ -187,11 +232,26 @@ class Checker:
         found = self.index.get(name) or self._files.get(name)
         if found is not None:
             return found
+        split = split_variant_name(name, self.index)
+        if split is not None:
+            found = self._files[name] = variant_spec(name, self.index[split[0]], split[1])
+            return found
         if not is_model_path(name):
             raise MemcheckError(f"unknown model '{name}' (known: {', '.join(self.index)}, "
-                                "or a path to a herd7 .cfg or .cat file)")
-        found = self._files[name] = file_model(name, self.libdirs, self.directory)
+                                "ARCH/VARIANT for a variant of a lowering table, "
+                                "or a path to a herd7 .cfg or .cat file or a .toml lowering variant)")
+        if name.endswith(".toml"):
+            found = self._files[name] = variant_file_spec(name, self.index)
+        else:
+            found = self._files[name] = file_model(name, self.libdirs, self.directory)
         return found
+
+    def variant_names(self, model: str) -> list[str]:
+        """`model`'s variants as model names (`arm64/llsc`, `arm64/4.14`), read from its lowering table."""
+        spec = self.spec(model)
+        if spec.lowering not in ARCHITECTURES:
+            return []
+        return [f"{model}/{v}" for v in table_variants(spec.lowering)]
 
     def add_file_model(self, spec: ModelSpec) -> None:
         """Make a model built elsewhere (herd7's command line) known by its name."""
@@ -204,12 +264,21 @@ class Checker:
             self.spec(n)
         return names
 
+    def model_identity(self, name: str) -> str:
+        """What a model judges with, its lowering aside: two names with the same
+        identity (`arm64`, `arm64/llsc`) judge the same program the same way."""
+        spec = self.spec(name)
+        return f"{spec.file}\0{spec.bell}\0{','.join(spec.variants)}"
+
     def evaluator(self, name: str) -> Evaluator:
-        ev = self._evaluators.get(name)
+        """The compiled model `name` judges with (once per cat file, bell and
+        variants: `arm64/llsc` shares arm64's)."""
+        spec = self.spec(name)
+        key = self.model_identity(name)
+        ev = self._evaluators.get(key)
         if ev is None:
-            spec = self.spec(name)
             model = load_model(spec.file, list(spec.dirs), bell=spec.bell or None)
-            ev = self._evaluators[name] = Evaluator(model, frozenset(spec.variants))
+            ev = self._evaluators[key] = Evaluator(model, frozenset(spec.variants))
         return ev
 
     def target_for(self, model: str):
@@ -235,28 +304,31 @@ class Checker:
             return self.lkmm_target()
         target = self._targets.get(lowering)
         if target is None:
-            if lowering in ARCHITECTURES:
-                target = HardwareTarget.for_arch(lowering, self.lowering_variant(lowering))
+            arch, _, variant = lowering.partition("/")
+            if lowering.startswith("file:"):
+                target = HardwareTarget.from_file(read_variant_file(lowering[len("file:"):]))
+            elif arch in ARCHITECTURES:
+                target = HardwareTarget.for_arch(arch, variant or self.lowering_variant(arch))
             else:
                 raise MemcheckError(f"unknown lowering '{lowering}'")
             self._targets[lowering] = target
         return target
 
     def lowering_variant(self, arch: str) -> str:
-        """Which variants of an architecture's table the options select
-        (`--kernel` a generation, `--atomics` the form of read-modify-writes),
-        joined by '+'."""
-        if arch == "riscv":
-            if self.kernel == "4.14":
-                raise MemcheckError("no riscv lowering for kernel 4.14: RISC-V was merged in v4.15 "
-                                    "(--kernel 6.6 has its ticket spinlock, --kernel current its qspinlock)")
-            return "+".join(v for v, on in (("llsc", self.atomics == "llsc"),
-                                             ("ticket", self.kernel == "6.6")) if on)
-        if self.kernel == "4.14" and arch in ("arm64", "power"):
-            return "4.14"
-        if self.atomics == "llsc" and arch == "arm64":
-            return "llsc"
-        return ""
+        """Which variants of an architecture's table the options select, joined
+        by '+': `--atomics llsc` the table's `llsc` variant, `--kernel` a
+        generation the variant of that name; a table without such a variant
+        lowers the same in every generation (or form), except a generation
+        older than the port (the table's `merged`)."""
+        table = arch_table(arch)
+        merged = table.get("merged")
+        if merged and self.kernel != "current" and _version(self.kernel) < _version(merged):
+            known = ", ".join(k for k in KERNELS if k == "current" or _version(k) >= _version(merged))
+            raise MemcheckError(f"no {arch} lowering for kernel {self.kernel}: the port was merged in "
+                                f"v{merged} (--kernel {known})")
+        variants = table.get("variants", {})
+        wanted = ("llsc" if self.atomics == "llsc" else "", "" if self.kernel == "current" else self.kernel)
+        return "+".join(v for v in wanted if v and v in variants)
 
     def judge(self, test: A.Test, model: str, timeout: Optional[float] = None,
               verdict_only: bool = False, max_executions: Optional[int] = None,

@@ -220,6 +220,10 @@ from .corpus.model_diff import model_diff_command  # noqa: E402  (the comparison
 
 main.add_command(model_diff_command)
 
+from .corpus.portability_command import portability_command  # noqa: E402  (with the corpus code)
+
+main.add_command(portability_command)
+
 
 if __name__ == "__main__":
     main()

@@ -140,13 +140,19 @@ class Run:
         """Judge (or look up) every test under every model and grade it."""
         o = self.options
         read, unreadable = read_tests(files, self.models)
+        tasks = [Task(f, raw, m, o.timeout, picture=self.pictures is not None, verdict_only=o.verdict_only,
+                      max_executions=o.max_executions, states_only=o.states_only, loops=o.loops)
+                 for f, raw in read for m in self.models]
+        return self.execute_tasks(tasks, unreadable)
+
+    def execute_tasks(self, tasks: list[Task], unreadable: Sequence[tuple[str, Judged]] = ()
+                      ) -> list[CaseResult]:
+        """Judge (or look up) `tasks` and grade them; `unreadable` are results already known."""
         results = [self._graded(f, j) for f, j in unreadable]
         for r in results:
             self.on_result(r)
         pictures = self.pictures
-        tasks = [Task(f, raw, m, o.timeout, picture=pictures is not None, verdict_only=o.verdict_only,
-                      max_executions=o.max_executions, states_only=o.states_only, loops=o.loops)
-                 for f, raw in read for m in self.models]
+        tasks = list(tasks)
         keys: list[str] = []
         hits: dict[str, Judged] = {}
         if self.cache is not None or pictures is not None:  # pictures are named by the key too

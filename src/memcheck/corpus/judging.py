@@ -34,6 +34,7 @@ class Task:
     max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
     states_only: bool = False  # every final state, executions not counted
     loops: LoopOptions = LoopOptions()  # --unroll N, await loops exact or unrolled
+    keep_states: bool = False  # the result carries every final state (`memcheck portability`)
 
     @property
     def mode(self) -> str:
@@ -41,11 +42,16 @@ class Task:
         if self.verdict_only:
             mode = "verdict-only"
         elif self.states_only:
-            mode = "states-only"
+            # a listing kept for portability is capped by that command alone (a
+            # complete listing answers it under any cap)
+            capped = self.max_executions and not self.keep_states
+            mode = f"states-only max-states {self.max_executions}" if capped else "states-only"
         else:
             mode = f"max-executions {self.max_executions}" if self.max_executions else ""
         if self.loops != LoopOptions():
             mode += f" unroll {self.loops.unroll}{'' if self.loops.exact_awaits else ' awaits'}"
+        if self.keep_states:
+            mode += " with states"
         return mode
 
 
@@ -69,6 +75,9 @@ class Judged:
     error_line: int = 0
     error_col: int = 0
     internal: bool = False  # a crash, a killed or dead worker: not cached
+    # every final state as (location, value) pairs, when the task kept them
+    # and the judging listed them all; None otherwise
+    states: Optional[tuple[tuple[tuple[str, Any], ...], ...]] = None
     # the witness graph, when the task asked for it: never cached, never in the JSON report
     svg: str = field(default="", repr=False, compare=False)
     picture_seconds: float = field(default=0.0, compare=False)
@@ -94,6 +103,8 @@ class Judged:
         """Inverse of to_dict."""
         data = dict(data)
         data["flags"] = tuple(data.get("flags", ()))
+        if data.get("states") is not None:
+            data["states"] = tuple(tuple((k, v) for k, v in s) for s in data["states"])
         return cls(**data)
 
 
@@ -133,8 +144,11 @@ def judge_task(checker: Checker, task: Task) -> Judged:
                                   task.states_only)
         v = judgement.verdict
         info["judged_model"] = v.model
+        states = (tuple(tuple(s) for s in v.states)
+                  if task.keep_states and v.states_complete and not task.verdict_only else None)
         judged = Judged(**info, verdict=v.observation, flags=tuple(v.flags), positive=v.positive,
-                        negative=v.negative, exhaustive=v.exhaustive, seconds=time.monotonic() - start)
+                        negative=v.negative, exhaustive=v.exhaustive, seconds=time.monotonic() - start,
+                        states=states)
         if task.picture:
             return drawn(judged, lambda: _svg(checker, test, judgement.program, judged, task.timeout))
         return judged

@@ -38,7 +38,8 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
                   ctx: Optional[z3.Context] = None, verdict_only: bool = False,
                   max_executions: Optional[int] = None, states_only: bool = False) -> Judgement:
     """Every allowed execution of `program`, summarised as herd7 does; with
-    `states_only`, every final state without witness counts; with
+    `states_only`, every final state without witness counts (past
+    `max_executions` states, the verdict alone); with
     `verdict_only`, or past `max_executions` allowed executions, the verdict
     and flags alone with the witnesses found."""
     start = time.monotonic()
@@ -61,7 +62,12 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
                        loop_limit=bound.reached, loop_cut=bound.cut)
 
     if states_only and not verdict_only:
-        found = allowed_states(refinement, test, program, locs, deadline)
+        found = allowed_states(refinement, test, program, locs, deadline, max_executions)
+        if max_executions is not None and len(found) > max_executions:  # too many states: the verdict alone
+            d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in found)))
+            states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
+            return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, exhaustive=False,
+                                     states_complete=False, limit=max_executions), program, d.found)
         finals = [FinalState(test, program, a.candidate) for a in found]
         held = [fs.holds(test.condition.prop) for fs in finals]
         states = sorted((fs.state(locs) for fs in finals), key=state_sort_key)

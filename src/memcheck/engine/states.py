@@ -23,8 +23,9 @@ from .outcome import FinalState
 
 
 def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs: list[A.Loc],
-                   deadline: Optional[float] = None) -> list[Allowed]:
-    """One allowed execution for each final state over `locs`."""
+                   deadline: Optional[float] = None, limit: Optional[int] = None) -> list[Allowed]:
+    """One allowed execution for each final state over `locs`; past `limit`
+    states, the listing stops (one more than `limit` are returned)."""
     enc = refinement.enc
     listing = z3.Bool("listing states", enc.ctx)
     terms = [(location_term(enc, test, loc), location_term(enc, test, loc, enc.determined_value))
@@ -47,6 +48,8 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
         if checked.result.violations:
             continue
         found.append(Allowed(checked.candidate, checked.result.flags))
+        if limit is not None and len(found) > limit:
+            break
         fs = FinalState(test, program, checked.candidate)
         other = [other_than(i, None if fs.undetermined(loc) else fs.value(loc)) for i, loc in enumerate(locs)]
         refinement.solver.add(z3.Implies(listing, z3.Or(other) if other else z3.BoolVal(False, enc.ctx)))

@@ -11,9 +11,11 @@ dependency.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..errors import MemcheckError
@@ -27,19 +29,73 @@ from .program import VBranch, VConst, VOp, VRead
 ARCHITECTURES = ("x86", "arm64", "power", "riscv")
 
 
+def arch_table(arch: str) -> dict[str, Any]:
+    """The lowering table of `arch` as shipped (tables/ARCH.toml)."""
+    text = resources.files("memcheck.lower").joinpath("tables", f"{arch}.toml").read_bytes()
+    return tomllib.loads(text.decode())
+
+
+def table_variants(arch: str) -> dict[str, str]:
+    """The variants `arch`'s table defines, each with its description, in table order."""
+    return {name: v.get("description", "") for name, v in arch_table(arch).get("variants", {}).items()}
+
+
 def arch_steps(arch: str, variant: str = "") -> dict[str, list[dict[str, Any]]]:
     """The step table of `arch`, with the entries of `variant` laid over it
-    (several variants joined by '+' are laid over in turn: `llsc+ticket`)."""
-    text = resources.files("memcheck.lower").joinpath("tables", f"{arch}.toml").read_bytes()
-    data = tomllib.loads(text.decode())
+    (several variants joined by '+' are laid over in turn: `llsc+6.6`)."""
+    data = arch_table(arch)
     steps = dict(data["steps"])
     variants = data.get("variants", {})
     for name in filter(None, variant.split("+")):
         if name not in variants:
-            known = ", ".join(sorted(variants)) or "none"
+            known = ", ".join(variants) or "none"
             raise MemcheckError(f"no lowering variant '{name}' for {arch} (known: {known})")
         steps.update({k: v for k, v in variants[name].items() if k != "description"})
     return steps
+
+
+@dataclass(frozen=True)
+class VariantFile:
+    """A lowering variant kept outside the shipped tables (a .toml model file):
+    the architecture, the shipped variant it starts from, and the steps it replaces."""
+    arch: str
+    base: str
+    description: str
+    steps: dict[str, list[dict[str, Any]]]
+
+    def table(self) -> dict[str, list[dict[str, Any]]]:
+        """The whole step table: the architecture's, the base variant's, then this file's."""
+        return arch_steps(self.arch, self.base) | self.steps
+
+
+def read_variant_file(path: str) -> VariantFile:
+    """Read a .toml lowering variant: `arch = "arm64"`, optional `variant`
+    (a shipped one to start from) and `description`, and a [steps] table."""
+    try:
+        data = tomllib.loads(Path(path).read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise MemcheckError(f"cannot read: {e.strerror}", path, 0, 0) from None
+    except UnicodeDecodeError:
+        raise MemcheckError("not UTF-8 text", path, 1, 1) from None
+    except tomllib.TOMLDecodeError as e:
+        at = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(e))
+        line, col = (int(at.group(1)), int(at.group(2))) if at else (1, 1)
+        message = str(e)[:at.start()] if at else str(e)
+        raise MemcheckError(f"bad TOML: {message}", path, line, col) from None
+    arch = data.get("arch")
+    if arch not in ARCHITECTURES:
+        raise MemcheckError(f"a lowering variant file needs `arch = ` one of {', '.join(ARCHITECTURES)}",
+                            path, 1, 1)
+    steps = data.get("steps", {})
+    if not isinstance(steps, dict):
+        raise MemcheckError("`steps` must be a table: [steps]", path, 1, 1)
+    known = set(arch_steps(arch)) | {k for v in arch_table(arch).get("variants", {}).values() for k in v}
+    unknown = sorted(set(steps) - known)
+    if unknown:
+        raise MemcheckError(f"[steps] names no {arch} primitive: {', '.join(unknown)}", path, 1, 1)
+    base = data.get("variant", "")
+    arch_steps(arch, base)  # the base exists
+    return VariantFile(arch, base, data.get("description", ""), dict(steps))
 
 
 def tag_of(tags: tuple[str, ...], default: str = "") -> str:
@@ -58,6 +114,11 @@ class HardwareTarget:
     @classmethod
     def for_arch(cls, arch: str, variant: str = "") -> "HardwareTarget":
         return cls(arch, default_macros(), arch_steps(arch, variant))
+
+    @classmethod
+    def from_file(cls, variant: VariantFile) -> "HardwareTarget":
+        """The lowering a .toml variant file describes."""
+        return cls(variant.arch, default_macros(), variant.table())
 
     # ------------------------------------------------------------- steps
 

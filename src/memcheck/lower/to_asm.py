@@ -58,7 +58,7 @@ class AsmTable:
         steps = dict(data["steps"])
         variants = data.get("variants", {})
         chain: list[str] = []
-        for name in filter(None, variant.split("+")):  # `llsc+ticket`: laid over in turn
+        for name in filter(None, variant.split("+")):  # `llsc+6.6`: laid over in turn
             bases: list[str] = []
             while name:
                 if name not in variants:

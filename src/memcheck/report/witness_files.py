@@ -35,6 +35,7 @@ def picture_stem(test: str, model: str, taken: set[str]) -> str:
     """`<test>.<model>`, the test name made safe as a file name, with -2, -3,
     ... when tests of one run share a name; the stem is added to `taken`."""
     safe = re.sub(r"[^A-Za-z0-9+.,=_-]", "_", test) or "test"
+    model = re.sub(r"[^A-Za-z0-9+.,=_-]", "_", model)  # `arm64/llsc`: one file, not a folder
     stem, n = f"{safe}.{model}", 1
     while stem in taken:
         n += 1
