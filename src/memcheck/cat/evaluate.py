@@ -108,11 +108,11 @@ class Evaluator:
         """ex's values up to `violation`'s check, for step_facts."""
         return evaluated(self, ex, violation)
 
-    def step_facts(self, values: tuple, node: int,
+    def step_facts(self, values: tuple, relation: int,
                    pairs: list[tuple[int, int]]) -> list[Optional[frozenset]]:
-        """The facts deriving each pair as a step of closure `node`, on
+        """The facts deriving each pair as an edge of node `relation`, on
         values from `evaluated` (explain.py's step_facts)."""
-        return step_facts(self, values, node, pairs)
+        return step_facts(self, values, relation, pairs)
 
     def values_for(self, ex: Execution, spec: CheckSpec,
                    traces: Optional[dict] = None) -> tuple[State, list]:

@@ -48,12 +48,14 @@ class Step:
 
 @dataclass(frozen=True)
 class PathFact:
-    """A ('path', node, a, b) fact and the steps of the path found for it."""
+    """A ('path', node, a, b) fact and the steps of the path found for it,
+    edges of node `relation` (the closure's operand)."""
 
     node: int
     a: int
     b: int
     steps: tuple[tuple[int, int], ...]
+    relation: int
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class Deriver:
         self.prog = prog
         self.closures = closures  # closure edges as ('path', node, a, b) facts
         self.steps: dict[tuple[int, int, int], frozenset] = {}
-        self.paths: dict[tuple[int, int, int], tuple[tuple[int, int], ...]] = {}
+        self.paths: dict[tuple[int, int, int], tuple[int, tuple[tuple[int, int], ...]]] = {}
         self.nodes = prog.nodes
         self.choice = choice
         self.vals = vals
@@ -203,28 +203,32 @@ class Deriver:
         if nd.owner is not None or nd.ph or self._group(arg) is not None:
             return False
         path = self._path(arg, a, b, ())
-        if not path:
+        if not path or not self.apart(k, arg, path):
             return False
+        self.paths[(k, a, b)] = (arg, tuple(path))
+        self.facts.add(("path", k, a, b))
+        return True
+
+    def apart(self, k: int, rel: int, edges: list[tuple[int, int]]) -> bool:
+        """Derive each edge of node `rel` on its own, into self.steps under
+        key (k, x, y); False (nothing kept) when one is opaque."""
         saved = self.facts, self.done, self.opaque
         found: dict[tuple[int, int, int], frozenset] = {}
         ok = True
-        for x, y in path:
+        for x, y in edges:
             key = (k, x, y)
             if key in self.steps or key in found:
                 continue
             self.facts, self.done, self.opaque = set(), set(), False
-            self.derive(arg, (x, y))
+            self.derive(rel, (x, y))
             if self.opaque:
                 ok = False
                 break
             found[key] = frozenset(self.facts)
         self.facts, self.done, self.opaque = saved
-        if not ok:
-            return False
-        self.steps.update(found)
-        self.paths[(k, a, b)] = tuple(path)
-        self.facts.add(("path", k, a, b))
-        return True
+        if ok:
+            self.steps.update(found)
+        return ok
 
     def _derive_miss(self, src: int, chosen: int, ctx: Ctx) -> None:
         """Why the engine's choice is none of the alternatives of a `with`:
@@ -437,7 +441,7 @@ def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation,
                 segs = d.segments(spec.node, a, b, top=True)
                 edges.extend(segs or [(a, b, d.name(spec.node))])
         steps = tuple(Step(k, a, b, f) for (k, a, b), f in d.steps.items())
-        paths = tuple(PathFact(k, a, b, p) for (k, a, b), p in d.paths.items())
+        paths = tuple(PathFact(k, a, b, p, rel) for (k, a, b), (rel, p) in d.paths.items())
         return Explanation(edges, frozenset(d.facts), d.opaque, steps, paths)
     return Explanation([], frozenset())
 
@@ -445,19 +449,18 @@ def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation,
 def evaluated(ev: "Evaluator", ex: "Execution", violation: Violation) -> tuple:
     """ex's values up to `violation`'s check, with its let-rec traces (what
     step_facts derives from)."""
-    spec = next(s for s in ev.program.checks if not s.flag and s.violation == violation)
+    spec = [s for s in ev.program.checks if not s.flag and s.violation == violation][-1]
     traces: dict[int, list[dict]] = {}
     st, vals = ev.values_for(ex, spec, traces)
     return st, vals, traces
 
 
-def step_facts(ev: "Evaluator", values: tuple, k: int,
+def step_facts(ev: "Evaluator", values: tuple, arg: int,
                pairs: list[tuple[int, int]]) -> list[Optional[frozenset]]:
-    """For each (x, y), the facts deriving it as an edge of the relation
-    closure node k closes, on an execution's `values` (`evaluated`); None
-    when that relation lacks the edge or its derivation is opaque."""
+    """For each (x, y), the facts deriving it as an edge of node `arg`'s
+    relation, on an execution's `values` (`evaluated`); None when that
+    relation lacks the edge or its derivation is opaque."""
     st, vals, traces = values
-    arg = ev.program.nodes[k].args[0]
     rel = vals[arg]
     out: list[Optional[frozenset]] = []
     for x, y in pairs:

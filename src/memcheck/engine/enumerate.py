@@ -19,7 +19,8 @@ from ..lower.program import Program
 from .candidate import Candidate, StaticView, cat_execution, read_candidate, static_view
 from .closures import ClosureLiterals
 from .encode import Encoding, encode
-from .lock_order import chain_ends, contiguity, family_pairs, lock_order, roles, with_all_hand_offs
+from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
+                         with_all_hand_offs)
 
 
 class Timeout(Exception):
@@ -104,13 +105,15 @@ class Refinement:
 
     def __init__(self, program: Program, evaluator: Evaluator,
                  ctx: Optional[z3.Context] = None, explain_all: bool = False,
-                 observed: Optional[frozenset[int]] = None):
+                 observed: Optional[frozenset[int]] = None, orders: bool = True):
         self.program, self.evaluator, self.explain_all = program, evaluator, explain_all
         self.observed = observed  # addresses a final state shows (None: all)
         self.enc = encode(program, ctx)
         self.solver = z3.Solver(ctx=self.enc.ctx)
         self.solver.add(self.enc.constraints)
-        self.locks = lock_order(self.enc)
+        # orders=False: the plain encoding (every refutation names its rf/co edges)
+        self.orders = orders
+        self.locks = lock_order(self.enc) if orders else LockOrder()
         self.solver.add(contiguity(self.enc, self.locks))
         self._family: dict[tuple, bool] = {}  # (path key, node, x, y, fact) -> derivable
         self._all_hand_offs: dict[tuple, tuple] = {}  # (path key, lock, violation) -> values
@@ -152,7 +155,8 @@ class Refinement:
                 self.refuted += 1
                 v = checked.result.violations[0]
                 if v.monotone or self.explain_all:
-                    checked.explanation = self.evaluator.explain(checked.execution, v, closures=v.monotone)
+                    checked.explanation = self.evaluator.explain(checked.execution, v,
+                                                                 closures=v.monotone and self.orders)
                 if v.monotone and not checked.explanation.whole:
                     facts = model_facts(self.enc, checked.candidate, checked.view,
                                         self.lock_chains(checked, v))
@@ -166,12 +170,13 @@ class Refinement:
             yield checked
 
     def lock_chains(self, checked: Checked, violation) -> list[tuple]:
-        """The explanation's facts, each path of lock hand-offs from section
-        c to section d replaced by the coherence edge from c's unlock to d's
-        lock write when the model's relation steps through every hand-off
-        alike (engine/lock_order.py)."""
+        """The explanation's facts, each run of lock hand-offs from section
+        c to section d in a closure's path replaced by the coherence edge
+        from c's unlock to d's lock write when the model's relation steps
+        through every hand-off alike (engine/lock_order.py); a path of one
+        step by that step's facts."""
         why = checked.explanation
-        if not self.locks.sections or not why.paths:
+        if not why.paths:
             return list(why.facts)
         steps = {(s.node, s.a, s.b): s.facts for s in why.steps}
         view = checked.view
@@ -189,7 +194,7 @@ class Refinement:
                     address, c, d = chain_ends(self.locks, chain[i:j])
                     secs = self.locks.sections[address]
                     inner = [view.events[y] for _, y in p.steps[i:j - 1]]
-                    if any(self._whole_family(checked, violation, p.node, secs,
+                    if any(self._whole_family(checked, violation, p.relation, secs,
                                               family_pairs(secs, c, d, p.steps[i][0], p.steps[j - 1][1],
                                                            view.index, role))
                            for role in roles(secs, inner)):
@@ -198,13 +203,13 @@ class Refinement:
                         continue
                 out.extend(cat_facts[i])
                 i += 1
-            if changed:
+            if changed or len(chain) == 1:  # a path of one step: its facts will do
                 swap[("path", p.node, p.a, p.b)] = out
         return [g for f in why.facts for g in swap.get(f, [f])]
 
     def _whole_family(self, checked: Checked, violation, node: int, secs, pairs) -> bool:
-        """Whether the model's relation under closure `node` has each step of
-        `pairs` from its one hand-off fact alone (cached per path)."""
+        """Whether the relation of `node` has each edge of `pairs` from its
+        one hand-off fact alone (cached per path)."""
         key = checked.candidate.path_key(self.program)
         todo = [(xy, f) for xy, f in pairs if (key, node, xy, f) not in self._family]
         if todo:
