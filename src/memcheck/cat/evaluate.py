@@ -13,7 +13,7 @@ from . import ast as A
 from . import ops as O
 from .compile import compile_model
 from .execution import CheckResult, Execution, Explanation
-from .explain import explain_check
+from .explain import evaluated, explain_check, step_facts
 from .program import DYNAMIC, CheckSpec, Program, Violation
 from .plan import Planner, State
 
@@ -99,9 +99,20 @@ class Evaluator:
                     possible.add(entry.spec.name)
         return frozenset(named - possible)
 
-    def explain(self, ex: Execution, violation: Violation) -> Explanation:
-        """Edges and rf/co facts showing why `violation` holds on ex."""
-        return explain_check(self, ex, violation)
+    def explain(self, ex: Execution, violation: Violation, closures: bool = False) -> Explanation:
+        """Edges and rf/co facts showing why `violation` holds on ex (with
+        `closures`, closure edges as path facts: see explain.py)."""
+        return explain_check(self, ex, violation, closures)
+
+    def evaluated(self, ex: Execution, violation: Violation) -> tuple:
+        """ex's values up to `violation`'s check, for step_facts."""
+        return evaluated(self, ex, violation)
+
+    def step_facts(self, values: tuple, relation: int,
+                   pairs: list[tuple[int, int]]) -> list[Optional[frozenset]]:
+        """The facts deriving each pair as an edge of node `relation`, on
+        values from `evaluated` (explain.py's step_facts)."""
+        return step_facts(self, values, relation, pairs)
 
     def values_for(self, ex: Execution, spec: CheckSpec,
                    traces: Optional[dict] = None) -> tuple[State, list]:

@@ -36,10 +36,37 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One edge (a, b) of the relation under closure node `node`, and the
+    facts deriving it."""
+
+    node: int
+    a: int
+    b: int
+    facts: frozenset[tuple]
+
+
+@dataclass(frozen=True)
+class PathFact:
+    """A ('path', node, a, b) fact and the steps of the path found for it,
+    edges of node `relation` (the closure's operand)."""
+
+    node: int
+    a: int
+    b: int
+    steps: tuple[tuple[int, int], ...]
+    relation: int
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Why a check failed: labelled edges (a cycle, a loop path or a pair) and
-    rf/co edges ('rf'|'co', a, b) that suffice, with the static part, to fail it."""
+    rf/co edges ('rf'|'co', a, b) that suffice, with the static part, to fail
+    it; asked for closures, also ('path', node, a, b): (a, b) is in closure
+    node's relation, its steps' derivations in `steps`."""
 
     edges: list[tuple[int, int, str]]
-    facts: frozenset[tuple[str, int, int]]
+    facts: frozenset[tuple]
     whole: bool = False   # the facts do not suffice: refute the whole execution
+    steps: tuple[Step, ...] = ()
+    paths: tuple[PathFact, ...] = ()

@@ -5,6 +5,9 @@ Facts come from a derivation of each witness edge through the compiled DAG:
 union keeps one operand holding the edge, intersection all, difference and
 filters the left side, sequences a middle event, closures a path, and a
 `let rec` the first iteration where the edge appeared (well-founded).
+Asked to, a closure's edge becomes a fact of its own, ('path', node, a, b),
+with a derivation of each step of the path (`Step`): the engine turns those
+into reachability literals, so one refutation covers every path.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from . import ops as O
 from . import relation as R
 from . import values as VAL
 from .compile import absence_kind
-from .execution import Execution, Explanation
+from .execution import Execution, Explanation, PathFact, Step
 from .program import DYNAMIC, CheckSpec, Program, Violation, engine_relation
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,8 +31,11 @@ class Deriver:
     """Derivations over the values of one evaluated execution."""
 
     def __init__(self, prog: Program, choice: dict[int, int], vals: list,
-                 traces: dict[int, list[dict]]):
+                 traces: dict[int, list[dict]], closures: bool = False):
         self.prog = prog
+        self.closures = closures  # closure edges as ('path', node, a, b) facts
+        self.steps: dict[tuple[int, int, int], frozenset] = {}
+        self.paths: dict[tuple[int, int, int], tuple[int, tuple[tuple[int, int], ...]]] = {}
         self.nodes = prog.nodes
         self.choice = choice
         self.vals = vals
@@ -156,6 +162,8 @@ class Deriver:
             if kind == "opt":
                 self.derive(args[0], item, ctx)
                 return
+            if self.closures and not ctx and self._abstract(k, a, b):
+                return
             for x, y in self._path(args[0], a, b, ctx):
                 self.derive(args[0], (x, y), ctx)
         elif kind == "inv":
@@ -185,6 +193,42 @@ class Deriver:
             self.opaque = True
         elif kind == "ph":
             self._derive_ph(k, item, ctx)
+
+    def _abstract(self, k: int, a: int, b: int) -> bool:
+        """(a, b) of closure node k as one fact, each step of its path derived
+        apart (`self.steps`); False when k is recomputed by a `let rec` or a
+        step's derivation is opaque (then the path is derived inline)."""
+        nd = self.nodes[k]
+        arg = nd.args[0]
+        if nd.owner is not None or nd.ph or self._group(arg) is not None:
+            return False
+        path = self._path(arg, a, b, ())
+        if not path or not self.apart(k, arg, path):
+            return False
+        self.paths[(k, a, b)] = (arg, tuple(path))
+        self.facts.add(("path", k, a, b))
+        return True
+
+    def apart(self, k: int, rel: int, edges: list[tuple[int, int]]) -> bool:
+        """Derive each edge of node `rel` on its own, into self.steps under
+        key (k, x, y); False (nothing kept) when one is opaque."""
+        saved = self.facts, self.done, self.opaque
+        found: dict[tuple[int, int, int], frozenset] = {}
+        ok = True
+        for x, y in edges:
+            key = (k, x, y)
+            if key in self.steps or key in found:
+                continue
+            self.facts, self.done, self.opaque = set(), set(), False
+            self.derive(rel, (x, y))
+            if self.opaque:
+                ok = False
+                break
+            found[key] = frozenset(self.facts)
+        self.facts, self.done, self.opaque = saved
+        if ok:
+            self.steps.update(found)
+        return ok
 
     def _derive_miss(self, src: int, chosen: int, ctx: Ctx) -> None:
         """Why the engine's choice is none of the alternatives of a `with`:
@@ -371,9 +415,10 @@ def _witness(spec: CheckSpec, value) -> list[Item]:
     return R.pairs(value)[:1]
 
 
-def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation) -> "Explanation":
+def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation,
+                  closures: bool = False) -> "Explanation":
     """Explanation of `violation` on ex (empty for negated checks, which fail
-    for lack of edges)."""
+    for lack of edges); with `closures`, closure edges as path facts."""
     specs = [s for s in ev.program.checks if not s.flag and s.violation == violation]
     if not specs:
         raise ValueError(f"no check of the model is named {violation.name!r}")
@@ -383,7 +428,7 @@ def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation) -> "Ex
         value = vals[spec.node]
         if spec.negated or O.TESTS[spec.kind](value):
             continue
-        d = Deriver(ev.program, st.choice, vals, traces)
+        d = Deriver(ev.program, st.choice, vals, traces, closures)
         items = _witness(spec, value)
         for item in items:
             d.derive(spec.node, item)
@@ -395,5 +440,34 @@ def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation) -> "Ex
             for a, b in items:
                 segs = d.segments(spec.node, a, b, top=True)
                 edges.extend(segs or [(a, b, d.name(spec.node))])
-        return Explanation(edges, frozenset(d.facts), d.opaque)
+        steps = tuple(Step(k, a, b, f) for (k, a, b), f in d.steps.items())
+        paths = tuple(PathFact(k, a, b, p, rel) for (k, a, b), (rel, p) in d.paths.items())
+        return Explanation(edges, frozenset(d.facts), d.opaque, steps, paths)
     return Explanation([], frozenset())
+
+
+def evaluated(ev: "Evaluator", ex: "Execution", violation: Violation) -> tuple:
+    """ex's values up to `violation`'s check, with its let-rec traces (what
+    step_facts derives from)."""
+    spec = [s for s in ev.program.checks if not s.flag and s.violation == violation][-1]
+    traces: dict[int, list[dict]] = {}
+    st, vals = ev.values_for(ex, spec, traces)
+    return st, vals, traces
+
+
+def step_facts(ev: "Evaluator", values: tuple, arg: int,
+               pairs: list[tuple[int, int]]) -> list[Optional[frozenset]]:
+    """For each (x, y), the facts deriving it as an edge of node `arg`'s
+    relation, on an execution's `values` (`evaluated`); None when that
+    relation lacks the edge or its derivation is opaque."""
+    st, vals, traces = values
+    rel = vals[arg]
+    out: list[Optional[frozenset]] = []
+    for x, y in pairs:
+        if type(rel) is int or not (rel[x] >> y) & 1:
+            out.append(None)
+            continue
+        d = Deriver(ev.program, st.choice, vals, traces)
+        d.derive(arg, (x, y))
+        out.append(None if d.opaque else frozenset(d.facts))
+    return out

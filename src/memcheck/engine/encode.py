@@ -15,6 +15,7 @@ import z3
 
 from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
                              VOp, VRead)
+from .closures import ClosureLiterals
 from .grounded import determined_term, encode_grounding
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ class Encoding:
     # reads on a value cycle -> "its value is determined" (engine/grounded.py)
     determined: dict[int, z3.BoolRef] = field(default_factory=dict)
     loops: Optional["LoopLiterals"] = None  # the loop modes' literals (engine/loops.py)
+    closures: Optional[ClosureLiterals] = None  # closure edges' literals (engine/closures.py)
     _negations: dict[tuple, z3.BoolRef] = field(default_factory=dict)
+    _co: dict[tuple[int, int], z3.BoolRef] = field(default_factory=dict)
 
     # ------------------------------------------------------------- values
 
@@ -77,8 +80,13 @@ class Encoding:
 
     def fact(self, key: tuple) -> z3.BoolRef:
         """A choice of a candidate as a literal: ('branch', b, taken),
-        ('rf', w, r), ('co', w1, w2) or ('addr', event, address)."""
+        ('rf', w, r), ('co', w1, w2) or ('addr', event, address); or
+        ('path', node, a, b), an edge of a model's closure (engine/closures.py)."""
         kind = key[0]
+        if kind == "path":
+            if self.closures is None:
+                self.closures = ClosureLiterals(self.ctx)
+            return self.closures.literal(key[1], key[2], key[3])
         if kind == "branch":
             return self.literal(Literal(key[1], key[2]))
         if kind == "rf":
@@ -106,12 +114,17 @@ class Encoding:
 
     def co_literal(self, w1: int, w2: int) -> z3.BoolRef:
         """co(w1, w2) given both exist and share a location."""
-        p1, p2 = self.position.get(w1), self.position.get(w2)
-        if p1 is None:  # initial write: first in co
-            return z3.BoolVal(p2 is not None, self.ctx)
-        if p2 is None:
-            return z3.BoolVal(False, self.ctx)
-        return p1 < p2
+        lit = self._co.get((w1, w2))
+        if lit is None:
+            p1, p2 = self.position.get(w1), self.position.get(w2)
+            if p1 is None:  # initial write: first in co
+                lit = z3.BoolVal(p2 is not None, self.ctx)
+            elif p2 is None:
+                lit = z3.BoolVal(False, self.ctx)
+            else:
+                lit = p1 < p2
+            self._co[(w1, w2)] = lit
+        return lit
 
 
 def _bool_to_bv(b: z3.BoolRef, ctx: z3.Context) -> z3.BitVecRef:
@@ -250,24 +263,59 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
     atomicity is the model's to state."""
     events = enc.program.events
     out: list[z3.BoolRef] = []
+    true = z3.BoolVal(True, enc.ctx)
+    here_cache: dict[tuple[int, int], z3.BoolRef] = {}
+
+    def here(x: Event, w: int) -> z3.BoolRef:
+        """x exists and writes where lock write w does."""
+        key = (x.eid, w)
+        h = here_cache.get(key)
+        if h is None:
+            same = enc.const_addr.get(x.eid)
+            if not x.guard and same is not None and same == enc.const_addr.get(w):
+                h = true
+            else:
+                h = z3.And(enc.guard(x.guard), enc.addr_term[x.eid] == enc.addr_term[w])
+            here_cache[key] = h
+        return h
+
     for r, w in enc.program.rmw:
         if LOCK_READ not in events[r].tags or LOCK_WRITE not in events[w].tags:
             continue
         lw = events[w]
+        others = [x for x in writes if x.eid != w and not x.is_init and may_alias(x, lw)
+                  and not exclusive(x.guard, lw.guard)]
         for s in enc.rf_of_read.get(r, []):
             lit = enc.rf[(s, r)]
             between = []
-            for x in writes:
-                if x.eid in (s, w) or x.is_init or not may_alias(x, lw) or exclusive(x.guard, lw.guard):
+            for x in others:
+                if x.eid == s:
                     continue
-                here = z3.And(enc.guard(x.guard), enc.addr_term[x.eid] == enc.addr_term[w])
-                after_source = enc.co_literal(s, x.eid) if not events[s].is_init else z3.BoolVal(True, enc.ctx)
-                between.append(z3.And(here, after_source, enc.co_literal(x.eid, w)))
-            source_before = (enc.co_literal(s, w) if not events[s].is_init
-                             else z3.BoolVal(True, enc.ctx))
-            out.append(z3.Implies(lit, z3.And(source_before, z3.Not(z3.Or(between)) if between
-                                              else z3.BoolVal(True, enc.ctx))))
+                parts = [enc.co_literal(x.eid, w)]
+                if not events[s].is_init:
+                    parts.append(enc.co_literal(s, x.eid))
+                h = here(x, w)
+                if h is not true:
+                    parts.append(h)
+                between.append(_and(parts, enc.ctx))
+            source_before = (enc.co_literal(s, w) if not events[s].is_init else true)
+            out.append(z3.Implies(lit, z3.And(source_before, z3.Not(_or(between, enc.ctx)))
+                                  if between else source_before))
     return out
+
+
+def _and(parts: list, ctx: z3.Context) -> z3.BoolRef:
+    """z3.And without its argument coercion (large encodings)."""
+    if len(parts) == 1:
+        return parts[0]
+    array = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
+    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(parts), array), ctx)
+
+
+def _or(parts: list, ctx: z3.Context) -> z3.BoolRef:
+    """z3.Or without its argument coercion."""
+    array = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
+    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(parts), array), ctx)
 
 
 def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:

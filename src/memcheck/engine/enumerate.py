@@ -17,7 +17,10 @@ import z3
 from ..cat.evaluate import CheckResult, Evaluator, Execution, Explanation
 from ..lower.program import Program
 from .candidate import Candidate, StaticView, cat_execution, read_candidate, static_view
+from .closures import ClosureLiterals
 from .encode import Encoding, encode
+from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
+                         with_all_hand_offs)
 
 
 class Timeout(Exception):
@@ -54,15 +57,32 @@ def execution_facts(enc: Encoding, c: Candidate) -> list[tuple]:
     return facts
 
 
+def program_fact(view: StaticView, fact: tuple) -> tuple:
+    """An explanation's fact with cat event numbers made program events."""
+    ev = view.events
+    if fact[0] in ("rf", "co"):
+        return (fact[0], ev[fact[1]], ev[fact[2]])
+    if fact[0] == "path":
+        return ("path", fact[1], ev[fact[2]], ev[fact[3]])
+    raise ValueError(f"unknown fact {fact[0]}")
+
+
 def model_facts(enc: Encoding, c: Candidate, view: StaticView, facts) -> list[tuple]:
-    """The path plus the rf/co edges an explanation names (cat event numbers
-    translated back to program events)."""
-    out = path_facts(enc, c)
-    for kind, a, b in facts:
-        if kind not in ("rf", "co"):
-            raise ValueError(f"unknown fact {kind}")
-        out.append((kind, view.events[a], view.events[b]))
-    return out
+    """The path plus the rf/co edges (and closure edges) an explanation
+    names, as program events."""
+    return path_facts(enc, c) + [program_fact(view, f) for f in facts]
+
+
+def learn_steps(enc: Encoding, c: Candidate, view: StaticView, explanation: Explanation) -> list:
+    """Lemmas making each closure step of `explanation` hold wherever its
+    facts (and the candidate's path) do; new closure literals' lemmas too."""
+    if explanation.steps and enc.closures is None:
+        enc.closures = ClosureLiterals(enc.ctx)
+    for s in explanation.steps:
+        facts = model_facts(enc, c, view, s.facts)
+        premise = z3.Not(enc.refutation(facts))  # all the step's facts
+        enc.closures.learn(s.node, view.events[s.a], view.events[s.b], premise, frozenset(facts))
+    return enc.closures.take() if enc.closures is not None else []
 
 
 @dataclass
@@ -85,12 +105,18 @@ class Refinement:
 
     def __init__(self, program: Program, evaluator: Evaluator,
                  ctx: Optional[z3.Context] = None, explain_all: bool = False,
-                 observed: Optional[frozenset[int]] = None):
+                 observed: Optional[frozenset[int]] = None, orders: bool = True):
         self.program, self.evaluator, self.explain_all = program, evaluator, explain_all
         self.observed = observed  # addresses a final state shows (None: all)
         self.enc = encode(program, ctx)
         self.solver = z3.Solver(ctx=self.enc.ctx)
         self.solver.add(self.enc.constraints)
+        # orders=False: the plain encoding (every refutation names its rf/co edges)
+        self.orders = orders
+        self.locks = lock_order(self.enc) if orders else LockOrder()
+        self.solver.add(contiguity(self.enc, self.locks))
+        self._family: dict[tuple, bool] = {}  # (path key, node, x, y, fact) -> derivable
+        self._all_hand_offs: dict[tuple, tuple] = {}  # (path key, lock, violation) -> values
         self.proposed = self.refuted = 0
         self._views: dict[tuple, StaticView] = {}
         # the evaluator caches static parts by key: keys must not collide across programs
@@ -129,12 +155,74 @@ class Refinement:
                 self.refuted += 1
                 v = checked.result.violations[0]
                 if v.monotone or self.explain_all:
-                    checked.explanation = self.evaluator.explain(checked.execution, v)
-                facts = (model_facts(self.enc, checked.candidate, checked.view, checked.explanation.facts)
-                         if v.monotone and not checked.explanation.whole
-                         else execution_facts(self.enc, checked.candidate))
-                self.solver.add(self.enc.refutation(facts))
+                    checked.explanation = self.evaluator.explain(checked.execution, v,
+                                                                 closures=v.monotone and self.orders)
+                if v.monotone and not checked.explanation.whole:
+                    facts = model_facts(self.enc, checked.candidate, checked.view,
+                                        self.lock_chains(checked, v))
+                    clause = self.enc.refutation(facts)
+                    if any(f[0] == "path" for f in facts):
+                        self.solver.add(learn_steps(self.enc, checked.candidate, checked.view,
+                                                    checked.explanation))
+                else:
+                    clause = self.enc.refutation(execution_facts(self.enc, checked.candidate))
+                self.solver.add(clause)
             yield checked
+
+    def lock_chains(self, checked: Checked, violation) -> list[tuple]:
+        """The explanation's facts, each run of lock hand-offs from section
+        c to section d in a closure's path replaced by the coherence edge
+        from c's unlock to d's lock write when the model's relation steps
+        through every hand-off alike (engine/lock_order.py); a path of one
+        step by that step's facts."""
+        why = checked.explanation
+        if not why.paths:
+            return list(why.facts)
+        steps = {(s.node, s.a, s.b): s.facts for s in why.steps}
+        view = checked.view
+        swap: dict[tuple, list[tuple]] = {}
+        for p in why.paths:
+            cat_facts = [steps[(p.node, x, y)] for x, y in p.steps]
+            chain = [frozenset(program_fact(view, f) for f in fs) for fs in cat_facts]
+            out: list[tuple] = []
+            changed, i = False, 0
+            while i < len(chain):
+                j = i  # chain[i:j]: the longest run of hand-offs from step i
+                while j < len(chain) and chain_ends(self.locks, chain[i:j + 1]) is not None:
+                    j += 1
+                if j > i:
+                    address, c, d = chain_ends(self.locks, chain[i:j])
+                    secs = self.locks.sections[address]
+                    inner = [view.events[y] for _, y in p.steps[i:j - 1]]
+                    if any(self._whole_family(checked, violation, p.relation, secs,
+                                              family_pairs(secs, c, d, p.steps[i][0], p.steps[j - 1][1],
+                                                           view.index, role))
+                           for role in roles(secs, inner)):
+                        out.append(("co", view.index[secs[c].ul], view.index[secs[d].lkw]))
+                        changed, i = True, j
+                        continue
+                out.extend(cat_facts[i])
+                i += 1
+            if changed or len(chain) == 1:  # a path of one step: its facts will do
+                swap[("path", p.node, p.a, p.b)] = out
+        return [g for f in why.facts for g in swap.get(f, [f])]
+
+    def _whole_family(self, checked: Checked, violation, node: int, secs, pairs) -> bool:
+        """Whether the relation of `node` has each edge of `pairs` from its
+        one hand-off fact alone (cached per path)."""
+        key = checked.candidate.path_key(self.program)
+        todo = [(xy, f) for xy, f in pairs if (key, node, xy, f) not in self._family]
+        if todo:
+            # any execution with every hand-off will do: the first one's values are kept
+            values = self._all_hand_offs.get((key, secs[0].lkw, violation))
+            if values is None:
+                ex = with_all_hand_offs(checked.execution, secs, checked.view.index)
+                values = self._all_hand_offs[(key, secs[0].lkw, violation)] = \
+                    self.evaluator.evaluated(ex, violation)
+            got = self.evaluator.step_facts(values, node, [xy for xy, _ in todo])
+            for (xy, f), facts in zip(todo, got):
+                self._family[(key, node, xy, f)] = facts == frozenset({f})
+        return all(self._family[(key, node, xy, f)] for xy, f in pairs)
 
     def block(self, checked: Checked, under: Optional[z3.BoolRef] = None,
               whole_path: bool = False) -> None:

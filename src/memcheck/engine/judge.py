@@ -36,14 +36,17 @@ class Judgement:
 def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: str,
                   condition_text: str, deadline: Optional[float] = None,
                   ctx: Optional[z3.Context] = None, verdict_only: bool = False,
-                  max_executions: Optional[int] = None, states_only: bool = False) -> Judgement:
+                  max_executions: Optional[int] = None, states_only: bool = False,
+                  orders: bool = True) -> Judgement:
     """Every allowed execution of `program`, summarised as herd7 does; with
     `states_only`, every final state without witness counts (past
     `max_executions` states, the verdict alone); with
     `verdict_only`, or past `max_executions` allowed executions, the verdict
-    and flags alone with the witnesses found."""
+    and flags alone with the witnesses found.  `orders=False`: without the
+    lock order and closure literals (engine/lock_order.py), for comparison."""
     start = time.monotonic()
-    refinement = Refinement(program, evaluator, ctx, observed=observed_addresses(test, program))
+    refinement = Refinement(program, evaluator, ctx, observed=observed_addresses(test, program),
+                            orders=orders)
     if test.filter is not None:
         refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
     holds = z3.Bool("condition holds", refinement.enc.ctx)
