@@ -263,7 +263,7 @@ def bind(pat: A.Pattern, value) -> dict:
 def variant_holds(c: A.VCond, variants: frozenset) -> bool:
     """The value of a variant condition (unknown variants are unset)."""
     if isinstance(c, A.VName):
-        return c.name in variants
+        return c.name.lower() in variants
     if isinstance(c, A.VNot):
         return not variant_holds(c.cond, variants)
     if isinstance(c, A.VAnd):

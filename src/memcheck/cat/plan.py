@@ -241,7 +241,12 @@ class Planner:
             frames = self.with_frames
 
             def choose(v, ex):
+                # the pairs the alternatives order, either way: fixed by the
+                # static part even when which way an alternative may order
+                # them is not (herd's co0 puts the final writes, which the
+                # engine's co decides, last)
                 frame = VAL.frame_of(v[src], ex.n)
+                frame = R.union(frame, R.inverse(frame))
                 frame_guard(frames, k, frame)
                 acc = frame
                 chosen = R.empty(ex.n)

@@ -190,8 +190,17 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         ca, cb = enc.const_addr[a.eid], enc.const_addr[b.eid]
         return ca is None or cb is None or ca == cb
 
+    instance = program.instance
+
+    def own_later(w: Event, r: Event) -> bool:
+        """w is r's own instruction's write, after r (herd never lets a read
+        take a write of its own instruction that depends on it)."""
+        k = instance.get(r.eid)
+        return k is not None and instance.get(w.eid) == k and (r.eid, w.eid) in program.po
+
     for r in reads:
-        cands = [w for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)]
+        cands = [w for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)
+                 and not own_later(w, r)]
         enc.rf_of_read[r.eid] = [w.eid for w in cands]
         lits = []
         for w in cands:

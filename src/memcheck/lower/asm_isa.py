@@ -168,6 +168,9 @@ class Isa:
 
     # instructions -----------------------------------------------------
 
+    def begin(self, tb: ThreadBuilder, instr: Instr) -> None:
+        """Called before each instruction (herd_isa.py numbers their instances)."""
+
     def text(self, instr: Instr) -> str:
         return format_instr(self.arch, instr)
 
