@@ -202,18 +202,26 @@ class Session:
 
     `atomics` ('lse' or 'llsc') and `kernel` ('current' or '4.14') choose how
     C primitives compile for the hardware models; `libdirs` are searched for
-    the files a model file names (herd7's -I)."""
+    the files a model file names (herd7's -I); `arch` names the architecture
+    of a model file that does not (x86, aarch64, ppc), `variants` are herd7's
+    -variant for model files."""
     atomics: str = "lse"
     kernel: str = "current"
     libdirs: tuple[str, ...] = ()
+    arch: str = ""
+    variants: tuple[str, ...] = ()
     checker: Checker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        from .checker import arch_dialect
         if self.atomics not in ("lse", "llsc"):
             raise MemcheckError(f"unknown atomics '{self.atomics}' (lse or llsc)")
         if self.kernel not in ("current", "4.14"):
             raise MemcheckError(f"unknown kernel '{self.kernel}' (current or 4.14)")
-        self.checker = Checker(atomics=self.atomics, kernel=self.kernel, libdirs=tuple(self.libdirs))
+        if self.arch:
+            arch_dialect(self.arch)
+        self.checker = Checker(atomics=self.atomics, kernel=self.kernel, libdirs=tuple(self.libdirs),
+                               arch=self.arch, variants=tuple(self.variants))
 
     def model_names(self, models: ModelsInput) -> list[str]:
         """Model names, checked: 'all', 'lkmm,x86', a model file's path, or a sequence of those."""
@@ -324,20 +332,24 @@ def _judged(judgement, test, grapher) -> Result:
 
 
 @lru_cache(maxsize=8)
-def session(atomics: str = "lse", kernel: str = "current", libdirs: tuple[str, ...] = ()) -> Session:
+def session(atomics: str = "lse", kernel: str = "current", libdirs: tuple[str, ...] = (),
+            arch: str = "", variants: tuple[str, ...] = ()) -> Session:
     """The process's Session for these options (the module functions use it)."""
-    return Session(atomics, kernel, tuple(libdirs))
+    return Session(atomics, kernel, tuple(libdirs), arch, tuple(variants))
 
 
 def judge(test: TestInput, models: ModelsInput = ("lkmm",), mode: str = "full",
           timeout: Optional[float] = None, *, max_executions: Optional[int] = MAX_EXECUTIONS,
-          atomics: str = "lse", kernel: str = "current", libdirs: Iterable[str] = ()) -> Results:
+          atomics: str = "lse", kernel: str = "current", libdirs: Iterable[str] = (),
+          arch: str = "", variants: Iterable[str] = ()) -> Results:
     """Judge `test` (a path or its text) under each model: a Result per model.
 
     mode: "full" (herd7's listing), "states-only" (every final state, no
     counts) or "verdict-only" (the verdict and flags without enumerating);
-    timeout: seconds per model."""
-    return session(atomics, kernel, tuple(libdirs)).judge(test, models, mode, timeout, max_executions)
+    timeout: seconds per model; `arch`, `variants`: for model files (herd7's
+    architecture models, as `memcheck run --arch`, `--variant`)."""
+    return session(atomics, kernel, tuple(libdirs), arch, tuple(variants)).judge(
+        test, models, mode, timeout, max_executions)
 
 
 def fences(test: TestInput, models: Optional[ModelsInput] = None, *, costs: Optional[str] = None,

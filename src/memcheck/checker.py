@@ -345,7 +345,11 @@ class Checker:
         out: list[str] = []
         for n in names:
             spec = self.spec(n)
-            if spec.arch in (test.arch, "any", "") or spec.view == "herd":
+            if spec.view == "herd":  # judging, it says whether it judges the test's architecture
+                if n not in out:
+                    out.append(n)
+                continue
+            if spec.arch in (test.arch, "any", ""):
                 m = self.asm_model(test, n)
                 if m not in out:
                     out.append(m)

@@ -64,6 +64,7 @@ class Interpreter:
         self.bases = bases
         self.convert = convert
         self.depth = 0
+        self.used_values = False   # read the events' values (the result is then not cached)
 
     # ------------------------------------------------------------ names
     def lookup(self, name: str, scope: Scope, pos: A.Pos):
@@ -335,10 +336,16 @@ def _classes_loc(s, it: Interpreter):
     return V.classes_loc(s, it.ex.rels["loc"])
 
 
+def _values_used(it: Interpreter) -> bool:
+    """Note that the evaluation reads event values (see plan.py's cache)."""
+    it.used_values = True
+    return True
+
+
 RUNTIME_PRIMITIVES: dict[str, Callable] = {
     "domain": _plain_prim(lambda x, it: O.domain(x)),
     "range": _plain_prim(lambda x, it: O.range_(x)),
-    "different-values": _plain_prim(lambda x, it: O.different_values(it.ex.values, x)),
+    "different-values": _plain_prim(lambda x, it: _values_used(it) and O.different_values(it.ex.values, x)),
     "map": _map,
     "cross": _cross,
     "linearisations": _linearisations,
