@@ -6,6 +6,7 @@ mismatch, error and timeout, and time against herd7's recorded time.
 
     python scripts/conformance.py ../shared/corpus/lkmm -j 2 --timeout 60
     python scripts/conformance.py ../shared/corpus/lkmm --folder manual
+    python scripts/conformance.py ../shared/corpus/lkmm-loops --unroll-awaits
     python scripts/conformance.py ../shared/corpus/lkmm \
         --model ../shared/kernel-lkmm/current/linux-kernel.cfg \
         --herd ../shared/kernel-lkmm/herd7-current.tsv
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from memcheck.corpus.conformance import compare_corpus, unfinished_report
 from memcheck.corpus.herd_tsv import read_herd_tsv
+from memcheck.lower.loops import LoopOptions
 
 
 def main() -> int:
@@ -37,6 +39,9 @@ def main() -> int:
     ap.add_argument("--states-only", action="store_true",
                     help="list final states without counting executions (no counts to compare)")
     ap.add_argument("--tsv", type=Path, help="write one row per test here")
+    ap.add_argument("--unroll", type=int, default=2, help="loop bodies run at most N times (herd7's -unroll)")
+    ap.add_argument("--unroll-awaits", action="store_true",
+                    help="unroll await loops too, as herd7 does (its witness counts)")
     ap.add_argument("--herd", type=Path,
                     help="herd7's verdicts to compare with (default: CORPUS/herd7.tsv)")
     args = ap.parse_args()
@@ -55,7 +60,8 @@ def main() -> int:
             print(f"  {done[0]}/{len(rows)} tests, {time.monotonic() - start:.0f} s", file=sys.stderr)
 
     results = compare_corpus(args.corpus, rows, args.model, args.jobs, args.timeout, progress,
-                             args.verdict_only, states_only=args.states_only)
+                             args.verdict_only, states_only=args.states_only,
+                             loops=LoopOptions(args.unroll, not args.unroll_awaits))
     unjudged = [c for c in results if not c.herd.judged]
     results = [c for c in results if c.herd.judged]
     wall = time.monotonic() - start
@@ -69,17 +75,20 @@ def main() -> int:
             p["states"] += c.states_equal
             p["counts"] += c.counts_equal
             p["flags"] += c.flags_equal
+            p["loop"] += c.loop_limit_equal
+            p["hang"] += c.hang
             p["errors"] += bool(c.error)
             p["timeouts"] += c.timeout
             p["ours_s"] += c.seconds
             p["herd_s"] += c.herd.seconds
     print(f"{'folder':24} {'tests':>6} {'verdict%':>9} {'states%':>8} {'counts%':>8} {'flags%':>7}"
-          f" {'errors':>6} {'timeouts':>8} {'ours s':>8} {'herd s':>8}")
+          f" {'loop%':>6} {'hang':>5} {'errors':>6} {'timeouts':>8} {'ours s':>8} {'herd s':>8}")
     for key in sorted(per, key=lambda k: (k == "ALL", k)):
         p = per[key]
         n = p["tests"] or 1
         print(f"{key:24} {p['tests']:6d} {100 * p['verdict'] / n:9.2f} {100 * p['states'] / n:8.2f}"
-              f" {100 * p['counts'] / n:8.2f} {100 * p['flags'] / n:7.2f} {p['errors']:6d}"
+              f" {100 * p['counts'] / n:8.2f} {100 * p['flags'] / n:7.2f} {100 * p['loop'] / n:6.2f}"
+              f" {p['hang']:5d} {p['errors']:6d}"
               f" {p['timeouts']:8d} {p['ours_s']:8.1f} {p['herd_s']:8.1f}")
     slow = [c for c in results if c.herd.seconds > 10]
     if slow:
@@ -104,6 +113,8 @@ def main() -> int:
             print(f"  VERDICT {c.file}: memcheck {c.verdict}, herd7 {c.herd.verdict}")
         elif not c.states_equal and not args.verdict_only:
             print(f"  STATES  {c.file}")
+        elif not c.loop_limit_equal:
+            print(f"  LOOP    {c.file}: memcheck {c.loop_limit}, herd7 {c.herd.loop_limit}")
     if args.tsv:
         with open(args.tsv, "w") as f:
             f.write("file\therd\tours\tstates_equal\tcounts_equal\tflags_equal\tseconds\therd_seconds\terror\n")

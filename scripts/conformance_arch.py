@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Compare memcheck's architecture models with herd7 on the assembly corpus.
 
-Judges every test of ../shared/corpus/arch/{X86,AArch64,PPC} under the
-architecture's model (x86, arm64, power) and prints, per architecture, the
+Judges every test of ../shared/corpus/arch/{X86,AArch64,PPC,RISCV} under the
+architecture's model (x86, arm64, power, riscv) and prints, per architecture, the
 agreement with herd7.tsv (verdict, final states, witness counts), our time,
 and every mismatch with the states only one side has.
 
@@ -29,7 +29,7 @@ from memcheck.corpus.conformance import Comparison, compare_corpus
 from memcheck.corpus.herd_tsv import read_herd_tsv
 
 # architecture folder -> the model judging it
-ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power"}
+ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power", "RISCV": "riscv"}
 # architecture folder -> herd's own model of it (herd7.tsv's `model` column)
 HERD_MODELS = {"X86": "x86tso.cat", "AArch64": "aarch64.cat", "PPC": "ppc.cat", "RISCV": "riscv.cat"}
 

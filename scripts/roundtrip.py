@@ -7,6 +7,7 @@ the architecture's model, and compare verdict and final states with the
 in-memory lowering of the C test.
 
     python scripts/roundtrip.py ../shared/corpus/lkmm -j 2 --timeout 30
+    python scripts/roundtrip.py ../shared/corpus/lkmm -j 2 --arch riscv
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ARCHS = ("x86", "arm64", "power")
+ARCHS = ("x86", "arm64", "power", "riscv")
 _checker = None
 
 
@@ -62,9 +63,11 @@ def main() -> int:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--arch", action="append", choices=ARCHS, help="only these architectures")
     args = ap.parse_args()
+    archs = tuple(args.arch or ARCHS)
     files = sorted(str(p) for p in args.corpus.rglob("*.litmus"))
-    work = [(f, a, args.timeout) for f in files for a in ARCHS]
+    work = [(f, a, args.timeout) for f in files for a in archs]
     start = time.monotonic()
     tally: Counter = Counter()
     findings = []
@@ -75,7 +78,7 @@ def main() -> int:
             if key not in ("agree", "skip", "timeout"):
                 findings.append((path, arch, outcome))
     print(f"{'arch':8} {'agree':>7} {'differ':>7} {'timeout':>8} {'error':>6} {'skipped':>8}")
-    for arch in ARCHS:
+    for arch in archs:
         differ = tally[(arch, "differ-verdict")] + tally[(arch, "differ-states")]
         print(f"{arch:8} {tally[(arch, 'agree')]:7d} {differ:7d} {tally[(arch, 'timeout')]:8d}"
               f" {tally[(arch, 'error')]:6d} {tally[(arch, 'skip')]:8d}")

@@ -3,7 +3,8 @@
 A generated test has 2-3 threads, each a few marked accesses to shared
 variables x and y (and an optional fence), and an `exists` over the
 registers read; it is built as text so that every test also goes through
-the parser.
+the parser.  `rich` tests also use read-modify-writes of every ordering,
+value-less atomics, atomic barriers and spinlock critical sections.
 """
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ VARS = ("x", "y")
 LOADS = ("READ_ONCE(*{v})", "smp_load_acquire({v})")
 STORES = ("WRITE_ONCE(*{v}, {k})", "smp_store_release({v}, {k})")
 FENCES = ("smp_mb();", "smp_wmb();", "smp_rmb();", "barrier();")
+RICH_LOADS = LOADS + (
+    "xchg({v}, 1)", "xchg_relaxed({v}, 2)", "xchg_acquire({v}, 1)", "xchg_release({v}, 2)",
+    "cmpxchg({v}, 0, 1)", "cmpxchg_acquire({v}, 1, 2)", "cmpxchg_relaxed({v}, 0, 2)",
+    "cmpxchg_release({v}, 0, 1)", "atomic_fetch_add(1, {v})", "atomic_add_return_relaxed(1, {v})",
+    "atomic_fetch_add_acquire(1, {v})", "atomic_fetch_add_release(1, {v})")
+RICH_STORES = STORES + ("atomic_add({k}, {v})", "atomic_inc({v})")
+RICH_FENCES = FENCES + (
+    "smp_mb__before_atomic();", "smp_mb__after_atomic();",
+    "spin_lock(s); WRITE_ONCE(*x, 1); spin_unlock(s);",
+    "spin_lock(s); smp_mb__after_spinlock(); WRITE_ONCE(*y, 2); spin_unlock(s);")
 
 
 @dataclass(frozen=True)
@@ -24,28 +35,33 @@ class Op:
 
 
 @st.composite
-def ops(draw, max_ops: int = 3, copies: bool = False) -> list[Op]:
+def ops(draw, max_ops: int = 3, copies: bool = False, rich: bool = False) -> list[Op]:
     """A thread's operations; with `copies`, also stores of the value last
     loaded (data dependencies, and value cycles across threads)."""
     out = []
     kinds = ("load", "store", "store", "fence") + (("copy",) if copies else ())
+    loads, stores, fences = (RICH_LOADS, RICH_STORES, RICH_FENCES) if rich else (LOADS, STORES, FENCES)
     for _ in range(draw(st.integers(1, max_ops))):
         kind = draw(st.sampled_from(kinds))
         v = draw(st.sampled_from(VARS))
         if kind == "load":
-            out.append(Op("load", draw(st.sampled_from(LOADS)).format(v=v)))
+            out.append(Op("load", draw(st.sampled_from(loads)).format(v=v)))
         elif kind == "copy":
             out.append(Op("copy", draw(st.sampled_from(STORES)).format(v=v, k="{reg}")))
         elif kind == "store":
-            out.append(Op("store", draw(st.sampled_from(STORES)).format(v=v, k=draw(st.integers(1, 2)))))
+            out.append(Op("store", draw(st.sampled_from(stores)).format(v=v, k=draw(st.integers(1, 2)))))
         else:
-            out.append(Op("fence", draw(st.sampled_from(FENCES))))
+            out.append(Op("fence", draw(st.sampled_from(fences))))
     return out
 
 
 @dataclass(frozen=True)
 class Shape:
     threads: tuple[tuple[Op, ...], ...]
+
+    @property
+    def locks(self) -> bool:
+        return any("spin_lock" in op.text for body in self.threads for op in body)
 
     def registers(self) -> list[str]:
         """`t:rN` for every register a load fills, in order."""
@@ -60,7 +76,7 @@ class Shape:
         lines = [f"C {name}", "{}"]
         atoms = []
         for t, body in enumerate(self.threads):
-            lines.append(f"P{t}(int *x, int *y)")
+            lines.append(f"P{t}(int *x, int *y, spinlock_t *s)" if self.locks else f"P{t}(int *x, int *y)")
             lines.append("{")
             r = 0
             for op in body:
@@ -86,9 +102,9 @@ class Shape:
 
 
 @st.composite
-def shapes(draw, min_threads: int = 2, max_threads: int = 3, copies: bool = False) -> Shape:
+def shapes(draw, min_threads: int = 2, max_threads: int = 3, copies: bool = False, rich: bool = False) -> Shape:
     n = draw(st.integers(min_threads, max_threads))
-    return Shape(tuple(tuple(draw(ops(copies=copies))) for _ in range(n)))
+    return Shape(tuple(tuple(draw(ops(copies=copies, rich=rich))) for _ in range(n)))
 
 
 @st.composite

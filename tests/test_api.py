@@ -44,7 +44,7 @@ def test_judge_gives_run_json_objects_and_text():
     assert out.exit_code == 0, out.output
     lines = [json.loads(l) for l in out.output.splitlines()]
     assert [without_time(r.to_json()) for r in results] == [without_time(l) for l in lines]
-    assert [r.model for r in results] == ["lkmm", "lkmm-v6", "sc", "x86", "arm64", "power"]
+    assert [r.model for r in results] == ["lkmm", "lkmm-v6", "sc", "x86", "arm64", "power", "riscv"]
     table = cli("run", "--model", "all", str(WALKER))
     assert results.text().strip() == table.output.strip()
 
@@ -81,7 +81,7 @@ def test_bad_input_raises_at_its_position(text, message):
 
 def test_a_model_that_cannot_judge_and_a_timeout_are_results():
     rcu = memcheck.judge(str(LITMUS / "MP+synchronize_rcu+rcu-reader.litmus"), models="all")
-    assert [r.ok for r in rcu] == [True, True, True, False, False, False]
+    assert [r.ok for r in rcu] == [True, True, True, False, False, False, False]
     assert "model x86: 'synchronize_rcu' is a grace period" in rcu[3].error
     assert rcu[3].to_json().keys() == {"file", "error"}
     slow = memcheck.judge(str(LITMUS / "IRIW+once+once.litmus"), timeout=0.001)[0]

@@ -22,7 +22,7 @@ from memcheck.lower.asm import lower_asm
 from memcheck.lower.program import Program, VConst
 
 ARCH_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arch"
-ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power"}
+ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power", "RISCV": "riscv"}
 SAMPLE_PER_ARCH = 60
 
 

@@ -41,7 +41,7 @@ def test_json_lines_schema():
     rec = json.loads(r.output.strip())
     assert set(rec) == {"file", "name", "model", "verdict", "positive", "negative",
                         "states", "flags", "condition", "seconds", "exhaustive", "states_complete",
-                        "execution_limit"}
+                        "execution_limit", "loop_limit"}
     assert rec["model"] == "lkmm" and rec["verdict"] == "Never"
     assert {"1:r0": 1, "1:r1": 0} not in rec["states"]
     assert all(isinstance(v, int) for s in rec["states"] for v in s.values())

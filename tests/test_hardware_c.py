@@ -8,7 +8,7 @@ from helpers import judge_text
 from memcheck.checker import Checker, parse_test_text
 from strategies import shapes
 
-HARDWARE = ("x86", "arm64", "power")
+HARDWARE = ("x86", "arm64", "power", "riscv")
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow], database=None)
 
@@ -78,3 +78,10 @@ def test_sc_allows_no_more_than_any_model(checker, shape):
 def test_x86_allows_nothing_power_forbids(checker, shape):
     text = shape.text()
     assert _states(checker, text, "x86") <= _states(checker, text, "power")
+
+
+@SETTINGS
+@given(shapes(copies=True))
+def test_x86_allows_nothing_riscv_forbids(checker, shape):
+    text = shape.text()
+    assert _states(checker, text, "x86") <= _states(checker, text, "riscv")

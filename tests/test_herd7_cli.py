@@ -47,7 +47,6 @@ def test_options_are_read_in_order_with_files_among_them():
     (["-through", "all"], "-through all"),
     (["-skipchecks", "happens-before"], "-skipchecks happens-before"),
     (["-skipcheck", "hb"], "-skipcheck hb"),
-    (["-unroll", "0"], "-unroll 0"),
     (["-model", "cav12"], "-model cav12"),
     (["-hexa", "true"], "-hexa true"),
     (["-names", "f"], "-names f"),
@@ -288,3 +287,40 @@ def test_libdir_reaches_the_check_workers(tmp_path, monkeypatch):
     assert "Errors" not in r.output, r.output
     (result,) = json.loads(report.read_text())["results"]
     assert result["verdict"] == "Never" and result["model"] == str(model)
+
+
+LOOP_TEST = """C loop-writes
+{}
+P0(int *x)
+{
+	WRITE_ONCE(*x, 1);
+}
+P1(int *x, int *y)
+{
+	int r0;
+	r0 = 0;
+	while (r0 == 0) {
+		r0 = READ_ONCE(*x);
+		WRITE_ONCE(*y, r0);
+	}
+}
+exists (1:r0=1)
+"""
+
+
+@pytest.mark.parametrize("unroll, positive", [("0", 0), ("2", 2), ("4", 4)])
+def test_unroll_is_honoured_with_herd7s_loop_line_and_warning(tmp_path, unroll, positive):
+    f = tmp_path / "loop-writes.litmus"
+    f.write_text(LOOP_TEST)
+    code, out, err = herd7("-model", "lkmm", "-unroll", unroll, str(f))
+    assert code == 0
+    lines = out.splitlines()
+    assert ("Loop Ok" if positive else "Loop No") in lines
+    assert f"Observation loop-writes {'Always' if positive else 'Never'} {positive} 0" in lines
+    assert err == (f'Warning: File "{f}": unrolling limit exceeded at While, '
+                   "legal outcomes may be missing.\n")
+
+
+def test_a_negative_unroll_is_a_usage_error():
+    code, out, err = herd7("-unroll", "-1", str(LITMUS / "SB+once+once.litmus"))
+    assert code == 2 and "option '-unroll' expects a count" in err

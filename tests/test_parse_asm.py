@@ -1,4 +1,4 @@
-"""Tests of the herd7 assembly litmus parser and printer (X86, AArch64, PPC)."""
+"""Tests of the herd7 assembly litmus parser and printer (X86, AArch64, PPC, RISCV)."""
 from __future__ import annotations
 
 import time
@@ -49,8 +49,8 @@ from memcheck.litmus.parse_asm import (
 )
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arch"
-# the assembly dialects memcheck reads (the corpus also holds RISCV tests)
-ARCH_DIRS = ("X86", "AArch64", "PPC")
+# the assembly dialects memcheck reads
+ARCH_DIRS = ("X86", "AArch64", "PPC", "RISCV")
 CORPUS_FILES = sorted(p for a in ARCH_DIRS for p in (CORPUS / a).glob("*.litmus")) \
     if CORPUS.is_dir() else []
 
@@ -312,6 +312,68 @@ exists (1:r1=0)
     assert [(i.name, i.thread) for i in t.init] == [("%x0", None), ("%y1", None)]
 
 
+# -------------------------------------------------------------------- RISCV
+
+RISCV_MP = """RISCV MP+fence.w.w+ctrlfencei
+"Fence.w.wdWW Rfe DpCtrlFenceIdR Fre"
+Cycle=Rfe DpCtrlFenceIdR Fre Fence.w.wdWW
+{
+0:x6=x; 0:x8=y;
+1:x6=y; 1:x9=x;
+}
+ P0          | P1             ;
+ ori x5,x0,1 | lw x5,0(x6)    ;
+ sw x5,0(x6) | bne x5,x0,LC00 ;
+ fence w,w   | LC00:          ;
+ ori x7,x0,1 | fence.i        ;
+ sw x7,0(x8) | lw x7,0(x9)    ;
+exists (1:x5=1 /\\ 1:x7=0)
+"""
+
+
+def test_riscv_whole_test() -> None:
+    t = parse_asm_litmus(RISCV_MP)
+    assert (t.arch, t.name) == ("RISCV", "MP+fence.w.w+ctrlfencei")
+    assert [(i.thread, i.name) for i in t.init] == [(0, "x6"), (0, "x8"), (1, "x6"), (1, "x9")]
+    p0, p1 = (without_pos(th.code) for th in t.threads)
+    assert p0[2] == Instr("fence", (BarrierOpt("w"), BarrierOpt("w")))
+    assert p1[1] == Instr("bne", (Reg("x5"), Reg("x0"), LabelRef("LC00")))
+    assert p1[2] == Label("LC00")
+    assert p1[3] == Instr("fence.i")
+    assert format_asm_litmus(roundtrip(t)) == format_asm_litmus(t)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ori x5,x0,2", Instr("ori", (Reg("x5"), Reg("x0"), Imm(2)))),
+    ("li a0,-1", Instr("li", (Reg("a0"), Imm(-1)))),
+    ("sw x5,0(x6)", Instr("sw", (Reg("x5"), Mem(Reg("x6"), Imm(0))))),
+    ("lw.aq x5,8(x6)", Instr("lw.aq", (Reg("x5"), Mem(Reg("x6"), Imm(8))))),
+    ("sw.rl t0,0(s1)", Instr("sw.rl", (Reg("t0"), Mem(Reg("s1"), Imm(0))))),
+    ("lr.w.aq x9,0(x7)", Instr("lr.w.aq", (Reg("x9"), Mem(Reg("x7"), Imm(0))))),
+    ("lr.d x9,(x7)", Instr("lr.d", (Reg("x9"), Mem(Reg("x7"))))),
+    ("sc.w.rl x10,x8,0(x7)", Instr("sc.w.rl", (Reg("x10"), Reg("x8"), Mem(Reg("x7"), Imm(0))))),
+    ("amoswap.w.aqrl x8,x9,(x7)", Instr("amoswap.w.aqrl", (Reg("x8"), Reg("x9"), Mem(Reg("x7"))))),
+    ("amoadd.d.aq.rl zero,a1,(a0)", Instr("amoadd.d.aq.rl", (Reg("zero"), Reg("a1"), Mem(Reg("a0"))))),
+    ("fence", Instr("fence")),
+    ("fence rw,rw", Instr("fence", (BarrierOpt("rw"), BarrierOpt("rw")))),
+    ("fence iorw,iorw", Instr("fence", (BarrierOpt("iorw"), BarrierOpt("iorw")))),
+    ("fence r,w", Instr("fence", (BarrierOpt("r"), BarrierOpt("w")))),
+    ("fence.tso", Instr("fence.tso")),
+    ("fence.i", Instr("fence.i")),
+    ("xor x7,x5,x5", Instr("xor", (Reg("x7"), Reg("x5"), Reg("x5")))),
+    ("add x8,x6,x7", Instr("add", (Reg("x8"), Reg("x6"), Reg("x7")))),
+    ("beq x5,x6,L1", Instr("beq", (Reg("x5"), Reg("x6"), LabelRef("L1")))),
+    ("bnez a5,L1", Instr("bnez", (Reg("a5"), LabelRef("L1")))),
+    ("j L1", Instr("j", (LabelRef("L1"),))),
+    ("mv x5,x6", Instr("mv", (Reg("x5"), Reg("x6")))),
+    ("sw x5,0(%r1)", Instr("sw", (Reg("x5"), Mem(Reg("%r1"), Imm(0))))),
+])
+def test_riscv_instructions(text: str, expected: Instr) -> None:
+    got = without_pos(one("RISCV", text))
+    assert got == expected
+    assert without_pos(one("RISCV", format_instr("RISCV", got))) == expected
+
+
 # -------------------------------------------------------- header and extras
 
 
@@ -453,6 +515,10 @@ exists (0:X0=1)
     ("X86 T\n{}\n P0 ;\n MOV EAX,x ;\nexists (x=1)\n", 4, 10, "not a register of X86"),
     ("PPC T\n{}\n P0 ;\n stw r1,0(x) ;\nexists (x=1)\n", 4, 11, "not a register of PPC"),
     ("PPC T\n{}\n P0 ;\n stw r1,0(r2)\n", 4, 14, "end of input"),
+    ("RISCV T\n{}\n P0 ;\n sw x5,0(y) ;\nexists (x=1)\n", 4, 10, "not a register of RISCV"),
+    ("RISCV T\n{}\n P0 ;\n sw x5,0(x6,x7) ;\nexists (x=1)\n", 4, 12, "unexpected ','"),
+    ("RISCV T\n{}\n P0 ;\n fence rw,q ;\nexists (x=1)\n", 4, 11, "not a fence's set"),
+    ("RISCV T\n{}\n P0 ;\n lw x32,0(x6) ;\nexists (x=1)\n", 4, 5, "not a register of RISCV"),
     ("", 1, 1, "empty"),
 ])
 def test_error_positions(text: str, line: int, col: int, words: str) -> None:
@@ -479,7 +545,7 @@ def test_code_snippet_errors() -> None:
 
 
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from([X86_SB, A64_MP, PPC_MP]), st.data())
+@given(st.sampled_from([X86_SB, A64_MP, PPC_MP, RISCV_MP]), st.data())
 def test_mutated_input_never_escapes_as_another_exception(base: str, data: st.DataObject) -> None:
     """Random edits either parse or raise MemcheckError with a sane position."""
     text = base
@@ -521,5 +587,5 @@ def test_corpus_parse_time() -> None:
     start = time.perf_counter()
     tests = [parse_asm_file(p) for p in CORPUS_FILES]
     elapsed = time.perf_counter() - start
-    assert {t.arch for t in tests} <= {"X86", "AArch64", "PPC"}
+    assert {t.arch for t in tests} <= {"X86", "AArch64", "PPC", "RISCV"}
     assert elapsed < 0.05 * len(CORPUS_FILES) + 5

@@ -21,13 +21,17 @@ from memcheck.litmus.ast import (
     Assign,
     BinOp,
     Block,
+    Break,
     Call,
     Cast,
     Cond,
     Condition,
+    Continue,
     Decl,
     Deref,
+    DoWhile,
     ExprStmt,
+    For,
     If,
     Init,
     IntLit,
@@ -42,13 +46,14 @@ from memcheck.litmus.ast import (
     Param,
     Pos,
     RegLoc,
+    StmtExpr,
     Test as LitmusTest,
     Thread,
     UnOp,
     While,
 )
 from memcheck.litmus.parse_c import load_c_litmus, parse_c_litmus
-from memcheck.litmus.print_c import comparable, format_c_litmus, without_positions
+from memcheck.litmus.print_c import comparable, format_c_litmus, format_expr, without_positions
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "lkmm"
 
@@ -207,6 +212,39 @@ def test_if_while_blocks_and_empty_statements():
     )
 
 
+def test_loops_break_continue_and_compound_assignments():
+    body = """
+    do r0 = READ_ONCE(*x); while (r0 == 0);
+    for (int i = 0; i < 2; i++) { if (r0) break; else continue; }
+    for (;;) break;
+    r1 += 2; r1--; ++r1; *x |= 4;
+    """
+    I = Name("i")
+    assert body_of(body) == (
+        DoWhile((Assign(R0, Call("READ_ONCE", (Deref(X),))),), BinOp("==", R0, IntLit(0))),
+        For((Decl("int", "i", IntLit(0)),), BinOp("<", I, IntLit(2)), (Assign(I, BinOp("+", I, IntLit(1))),),
+            (If(R0, (Break(),), (Continue(),)),)),
+        For((), None, (), (Break(),)),
+        Assign(R1, BinOp("+", R1, IntLit(2))), Assign(R1, BinOp("-", R1, IntLit(1))),
+        Assign(R1, BinOp("+", R1, IntLit(1))), Assign(Deref(X), BinOp("|", Deref(X), IntLit(4))),
+    )
+
+
+def test_statement_expression_round_trip():
+    body = "r0 = ({ int v = READ_ONCE(*x); if (v) { v = 2; } v + 1; });"
+    [s] = body_of(body)
+    assert s == Assign(R0, StmtExpr((Decl("int", "v", Call("READ_ONCE", (Deref(X),))),
+                                     If(Name("v"), (Assign(Name("v"), IntLit(2)),), ())),
+                                    BinOp("+", Name("v"), IntLit(1))))
+    assert format_expr(s.value) == "({ int v = READ_ONCE(*x); if (v) { v = 2; } v + 1; })"
+
+
+def test_a_statement_expression_ends_with_a_value():
+    with pytest.raises(MemcheckError) as e:
+        body_of("r0 = ({ r1 = 1; });")
+    assert "a statement expression ends with an expression" in str(e.value)
+
+
 def test_c_comments_and_ocaml_comment_syntax_in_code():
     body = "// comment\n r0 = (*x); /* (* not a comment *) */ r1 = *(int *)r0; // end"
     assert body_of(body) == (Assign(R0, Deref(X)), Assign(R1, Deref(Cast("int *", R0))))
@@ -358,6 +396,8 @@ GOOD = litmus(body="int r0 = READ_ONCE(*x);", cond="exists (0:r0=1)")
     (GOOD[:GOOD.index("exists") + 9], 7, 10, "end of file"),
     (GOOD[:GOOD.index("READ_ONCE") + 4], 5, 14, "end of file"),
     ("C t\n{}\n\x01\x02", 3, 1, "unexpected character"),
+    # ++ and += are operators, not grammar names
+    ("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1) }\n", 3, 32, "expected ';', '=' or an operator, found '}'"),
 ])
 def test_syntax_errors_are_located(text, line, col, words):
     with pytest.raises(MemcheckError) as info:
@@ -469,9 +509,15 @@ targets = st.one_of(st.sampled_from(REGS).map(Name), exprs.map(Deref))
 
 def _grow_stmts(children):
     bodies = st.lists(children, max_size=3).map(tuple)
+    assign_or_expr = st.one_of(st.builds(Assign, targets, exprs), st.builds(ExprStmt, exprs))
+    for_init = st.one_of(st.just(()), assign_or_expr.map(lambda s: (s,)),
+                         st.builds(Decl, st.sampled_from(CTYPES), st.sampled_from(REGS),
+                                   st.none() | exprs).map(lambda s: (s,)))
     return st.one_of(
         st.builds(If, exprs, bodies, bodies),
         st.builds(While, exprs, bodies),
+        st.builds(DoWhile, bodies, exprs),
+        st.builds(For, for_init, st.none() | exprs, st.just(()) | assign_or_expr.map(lambda s: (s,)), bodies),
         st.builds(Block, bodies),
     )
 
@@ -480,6 +526,8 @@ simple_stmts = st.one_of(
     st.builds(Decl, st.sampled_from(CTYPES), st.sampled_from(REGS), st.none() | exprs),
     st.builds(Assign, targets, exprs),
     st.builds(ExprStmt, exprs),
+    st.just(Break()),
+    st.just(Continue()),
 )
 stmts = st.recursive(simple_stmts, _grow_stmts, max_leaves=6)
 

@@ -6,7 +6,7 @@ BAD = [
     ("C bad\n{}\nP0(int *x) { frob(x); }\nexists (x=1)\n", "3:14: Unknown macro frob"),
     ("C bad\n{}\nP0(int *x) { WRITE_ONCE(*x, 1) }\nexists (x=1)\n", None),  # a syntax error, somewhere on line 3
     ("", "1:1: empty file"),
-    ("Z80 what\n", "1:1: unsupported test kind 'Z80': expected one of C, X86, AArch64, PPC"),
+    ("Z80 what\n", "1:1: unsupported test kind 'Z80': expected one of C, X86, AArch64, PPC, RISCV"),
 ]
 
 

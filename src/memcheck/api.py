@@ -12,10 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
-from .checker import MAX_EXECUTIONS, Checker, parse_test_text, read_test
+from .checker import ATOMICS, KERNELS, MAX_EXECUTIONS, Checker, parse_test_text, read_test
 from .errors import MemcheckError
 from .litmus import ast as A
 from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
+from .lower.hardware import ARCHITECTURES
+from .lower.loops import LoopOptions
 
 #: What a test may be given as: a path, its text, or an already parsed test.
 TestInput = Union[str, os.PathLike, bytes, A.Test, AsmTest]
@@ -23,7 +25,7 @@ TestInput = Union[str, os.PathLike, bytes, A.Test, AsmTest]
 ModelsInput = Union[str, Sequence[str]]
 
 MODES = ("full", "states-only", "verdict-only")
-ARCHES = ("x86", "arm64", "power")
+ARCHES = ARCHITECTURES
 
 
 class TimedOut(MemcheckError):
@@ -64,6 +66,7 @@ class Result:
     condition: str = ""
     seconds: float = 0.0
     exhaustive: bool = True
+    loop_limit: bool = False  # herd7's `Loop`: an execution needed more iterations than `unroll`
     error: Optional[str] = None  # `file:line:col: message`
     exception: Optional[MemcheckError] = field(default=None, repr=False, compare=False)
     cause: Optional[MemcheckError] = field(default=None, repr=False, compare=False)  # without the model's name
@@ -200,27 +203,34 @@ class ModelInfo:
 class Session:
     """The models compiled once and the lowering options, for many calls.
 
-    `atomics` ('lse' or 'llsc') and `kernel` ('current' or '4.14') choose how
+    `atomics` ('amo', also 'lse', or 'llsc') and `kernel` ('current', '6.6' or '4.14') choose how
     C primitives compile for the hardware models; `libdirs` are searched for
-    the files a model file names (herd7's -I); `arch` names the architecture
-    of a model file that does not (x86, aarch64, ppc), `variants` are herd7's
+    the files a model file names (herd7's -I); loop bodies run at most
+    `unroll` times (herd7's -unroll), await loops judged without a bound
+    unless `unroll_awaits`; `arch` names the architecture of a model file
+    that does not (x86, aarch64, ppc, riscv), `variants` are herd7's
     -variant for model files."""
-    atomics: str = "lse"
+    atomics: str = "amo"
     kernel: str = "current"
     libdirs: tuple[str, ...] = ()
+    unroll: int = 2
+    unroll_awaits: bool = False
     arch: str = ""
     variants: tuple[str, ...] = ()
     checker: Checker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         from .checker import arch_dialect
-        if self.atomics not in ("lse", "llsc"):
-            raise MemcheckError(f"unknown atomics '{self.atomics}' (lse or llsc)")
-        if self.kernel not in ("current", "4.14"):
-            raise MemcheckError(f"unknown kernel '{self.kernel}' (current or 4.14)")
+        if self.atomics not in ATOMICS:
+            raise MemcheckError(f"unknown atomics '{self.atomics}' ({', '.join(ATOMICS)})")
+        if self.kernel not in KERNELS:
+            raise MemcheckError(f"unknown kernel '{self.kernel}' ({', '.join(KERNELS)})")
+        if self.unroll < 0:
+            raise MemcheckError(f"unroll must be 0 or more, not {self.unroll}")
         if self.arch:
             arch_dialect(self.arch)
         self.checker = Checker(atomics=self.atomics, kernel=self.kernel, libdirs=tuple(self.libdirs),
+                               loops=LoopOptions(self.unroll, exact_awaits=not self.unroll_awaits),
                                arch=self.arch, variants=tuple(self.variants))
 
     def model_names(self, models: ModelsInput) -> list[str]:
@@ -304,7 +314,7 @@ class Session:
             raise e.located(parsed.source)
 
     def lower(self, test: TestInput, arch: str) -> Lowered:
-        """A C test as herd7's X86, AArch64 or PPC test (arch: x86, arm64, power)."""
+        """A C test as herd7's X86, AArch64, PPC or RISCV test (arch: x86, arm64, power, riscv)."""
         from .litmus.parse_asm import format_asm_litmus
         from .lower.to_asm import lower_to_asm
         if arch not in ARCHES:
@@ -328,39 +338,44 @@ def _judged(judgement, test, grapher) -> Result:
     rec = verdict_record(judgement.verdict)
     return Result(rec["model"], rec["name"], rec["file"], rec["verdict"], rec["positive"], rec["negative"],
                   rec["states"], rec["flags"], rec["condition"], judgement.verdict.seconds,
-                  rec["exhaustive"], outcome=judgement.verdict, _graph=grapher)
+                  rec["exhaustive"], rec["loop_limit"], outcome=judgement.verdict, _graph=grapher)
 
 
 @lru_cache(maxsize=8)
-def session(atomics: str = "lse", kernel: str = "current", libdirs: tuple[str, ...] = (),
-            arch: str = "", variants: tuple[str, ...] = ()) -> Session:
+def session(atomics: str = "amo", kernel: str = "current", libdirs: tuple[str, ...] = (),
+            unroll: int = 2, unroll_awaits: bool = False, arch: str = "",
+            variants: tuple[str, ...] = ()) -> Session:
     """The process's Session for these options (the module functions use it)."""
-    return Session(atomics, kernel, tuple(libdirs), arch, tuple(variants))
+    return Session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits, arch, tuple(variants))
 
 
 def judge(test: TestInput, models: ModelsInput = ("lkmm",), mode: str = "full",
           timeout: Optional[float] = None, *, max_executions: Optional[int] = MAX_EXECUTIONS,
-          atomics: str = "lse", kernel: str = "current", libdirs: Iterable[str] = (),
-          arch: str = "", variants: Iterable[str] = ()) -> Results:
+          atomics: str = "amo", kernel: str = "current", libdirs: Iterable[str] = (),
+          unroll: int = 2, unroll_awaits: bool = False, arch: str = "",
+          variants: Iterable[str] = ()) -> Results:
     """Judge `test` (a path or its text) under each model: a Result per model.
 
     mode: "full" (herd7's listing), "states-only" (every final state, no
     counts) or "verdict-only" (the verdict and flags without enumerating);
-    timeout: seconds per model; `arch`, `variants`: for model files (herd7's
-    architecture models, as `memcheck run --arch`, `--variant`)."""
-    return session(atomics, kernel, tuple(libdirs), arch, tuple(variants)).judge(
+    timeout: seconds per model; unroll: herd7's -unroll for loops; `arch`,
+    `variants`: for model files (herd7's architecture models, as `memcheck
+    run --arch`, `--variant`)."""
+    return session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits, arch, tuple(variants)).judge(
         test, models, mode, timeout, max_executions)
 
 
 def fences(test: TestInput, models: Optional[ModelsInput] = None, *, costs: Optional[str] = None,
-           max_fixes: int = 8, timeout: Optional[float] = None, atomics: str = "lse",
-           kernel: str = "current", libdirs: Iterable[str] = ()) -> Fences:
+           max_fixes: int = 8, timeout: Optional[float] = None, atomics: str = "amo",
+           kernel: str = "current", libdirs: Iterable[str] = (), unroll: int = 2,
+           unroll_awaits: bool = False) -> Fences:
     """Which barrier, where: the advisor's answer for a C test."""
-    return session(atomics, kernel, tuple(libdirs)).fences(test, models, costs, max_fixes, timeout)
+    return session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits).fences(
+        test, models, costs, max_fixes, timeout)
 
 
-def lower(test: TestInput, arch: str, *, atomics: str = "lse", kernel: str = "current") -> Lowered:
-    """A C test compiled to `arch`'s (x86, arm64, power) assembly litmus test."""
+def lower(test: TestInput, arch: str, *, atomics: str = "amo", kernel: str = "current") -> Lowered:
+    """A C test compiled to `arch`'s (x86, arm64, power, riscv) assembly litmus test."""
     return session(atomics, kernel).lower(test, arch)
 
 

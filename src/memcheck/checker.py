@@ -26,6 +26,7 @@ from .litmus.print_c import format_prop
 from .lower.c_walk import lower_c
 from .lower.hardware import ARCHITECTURES, HardwareTarget
 from .lower.lkmm import LkmmTarget
+from .lower.loops import LoopOptions
 from .litmus.asm_ast import ARCHS as ASM_ARCHS, AsmTest
 from .litmus.parse_asm import parse_asm_litmus
 from .lower.asm import lower_asm
@@ -207,6 +208,10 @@ def make_lkmm_target(macros: str, variants: tuple[str, ...]):
     return LkmmTarget.from_def(macros, variants)
 
 
+KERNELS = ("current", "6.6", "4.14")   # --kernel: generations of the lowerings
+ATOMICS = ("amo", "lse", "llsc")        # --atomics: forms of read-modify-writes ('lse' = 'amo')
+
+
 @dataclass
 class Checker:
     """Compiled models and the lowering targets, kept for the process."""
@@ -215,12 +220,13 @@ class Checker:
     _index: Optional[dict[str, ModelSpec]] = None
     _z3: Optional[z3.Context] = None
     _targets: dict = field(default_factory=dict)
-    atomics: str = "lse"       # arm64 atomics: 'lse' or 'llsc'
-    kernel: str = "current"    # kernel generation of the lowerings: 'current' or '4.14'
+    atomics: str = "amo"       # read-modify-writes: 'amo' (also 'lse': single instructions) or 'llsc'
+    kernel: str = "current"    # kernel generation of the lowerings: 'current', '6.6' or '4.14'
     libdirs: tuple[str, ...] = ()  # herd7's -I / --libdir folders for model files
     _files: dict[str, ModelSpec] = field(default_factory=dict)
     arch: str = ""                 # --arch: the architecture of model files that do not name one
     variants: tuple[str, ...] = ()  # --variant: herd7's -variant for model files
+    loops: LoopOptions = field(default_factory=LoopOptions)  # --unroll N, await loops exact or unrolled
 
     @property
     def index(self) -> dict[str, ModelSpec]:
@@ -290,7 +296,15 @@ class Checker:
         return target
 
     def lowering_variant(self, arch: str) -> str:
-        """Which variant of an architecture's table the options select."""
+        """Which variants of an architecture's table the options select
+        (`--kernel` a generation, `--atomics` the form of read-modify-writes),
+        joined by '+'."""
+        if arch == "riscv":
+            if self.kernel == "4.14":
+                raise MemcheckError("no riscv lowering for kernel 4.14: RISC-V was merged in v4.15 "
+                                    "(--kernel 6.6 has its ticket spinlock, --kernel current its qspinlock)")
+            return "+".join(v for v, on in (("llsc", self.atomics == "llsc"),
+                                             ("ticket", self.kernel == "6.6")) if on)
         if self.kernel == "4.14" and arch in ("arm64", "power"):
             return "4.14"
         if self.atomics == "llsc" and arch == "arm64":
@@ -308,9 +322,13 @@ class Checker:
             return self.judge_asm(test, model, timeout, verdict_only, max_executions, states_only)
         if self.spec(model).view == "herd":
             return self.judge_lowered(test, model, timeout, verdict_only, max_executions, states_only)
-        program = lower_c(test, self.target_for(model))
+        program = self.lower(test, model)
         return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only,
                                    max_executions, states_only)
+
+    def lower(self, test: A.Test, model: str):
+        """The event program of C test `test` for `model`, loops as the checker's options say."""
+        return lower_c(test, self.target_for(model), loops=self.loops)
 
     def _judge_program(self, test, program, evaluator: Evaluator, model: str, timeout: Optional[float],
                        verdict_only: bool, max_executions: Optional[int], states_only: bool) -> Judgement:

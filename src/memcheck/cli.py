@@ -10,8 +10,11 @@ import click
 from . import __version__
 from .api import Results, Session
 from .checker import MAX_EXECUTIONS, read_test
-from .cli_options import herd_model_options, libdir_option, lowering_options, split_variants, verdict_options
+from .cli_options import (herd_model_options, libdir_option, loop_options, lowering_options, split_variants,
+                          verdict_options)
 from .errors import MemcheckError
+from .lower.hardware import ARCHITECTURES
+from .report.herd_text import loop_warning
 from .report.json_out import dumps, error_record
 from .report.witness_files import write_pictures
 
@@ -46,15 +49,18 @@ def main() -> None:
               help="Write a witness graph per test and model into DIR as Graphviz DOT.")
 @verdict_options
 @lowering_options
+@loop_options
 def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optional[float],
         libdirs: tuple[str, ...] = (), graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
-        atomics: str = "lse", kernel: str = "current", verdict_only: bool = False,
-        max_executions: int = MAX_EXECUTIONS, states_only: bool = False, model_arch: str = "",
+        atomics: str = "amo", kernel: str = "current", verdict_only: bool = False,
+        max_executions: int = MAX_EXECUTIONS, states_only: bool = False,
+        unroll: int = 2, unroll_awaits: bool = False, model_arch: str = "",
         variants: tuple[str, ...] = ()) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
-    session = _session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs), arch=model_arch,
+    session = _session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
+                       unroll=unroll, unroll_awaits=unroll_awaits, arch=model_arch,
                        variants=split_variants(variants))
     models = _models(session, model_spec)
     mode = "verdict-only" if verdict_only else "states-only" if states_only else "full"
@@ -86,6 +92,9 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
                 click.echo(dumps(r.to_json()))
         elif results:
             click.echo(results.text())
+        cut = [r for r in results if r.outcome.loop_cut]
+        if cut:
+            click.echo(loop_warning(cut[0].outcome), err=True)
     sys.exit(1 if failed else 0)
 
 
@@ -96,10 +105,13 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
 @libdir_option
 @herd_model_options
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model.")
+@loop_options
 def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = (),
-            model_arch: str = "", variants: tuple[str, ...] = ()) -> None:
+            unroll: int = 2, unroll_awaits: bool = False, model_arch: str = "",
+            variants: tuple[str, ...] = ()) -> None:
     """Say why: the events, the broken axiom and its cycle, or an execution reaching the condition."""
-    session = _session(libdirs=tuple(libdirs), arch=model_arch, variants=split_variants(variants))
+    session = _session(libdirs=tuple(libdirs), unroll=unroll, unroll_awaits=unroll_awaits,
+                       arch=model_arch, variants=split_variants(variants))
     models = _models(session, model_spec)
     try:
         test = read_test(file)
@@ -115,10 +127,10 @@ def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple
 
 @main.command()
 @click.argument("file")
-@click.option("--arch", type=click.Choice(["x86", "arm64", "power"]), required=True,
-              help="Architecture whose assembly (herd7's X86, AArch64 or PPC format) to print.")
+@click.option("--arch", type=click.Choice(list(ARCHITECTURES)), required=True,
+              help="Architecture whose assembly (herd7's X86, AArch64, PPC or RISCV format) to print.")
 @lowering_options
-def lower(file: str, arch: str, atomics: str = "lse", kernel: str = "current") -> None:
+def lower(file: str, arch: str, atomics: str = "amo", kernel: str = "current") -> None:
     """Print a C test compiled to an architecture's assembly litmus test (for herd7 or litmus7)."""
     try:
         click.echo(_session(atomics=atomics, kernel=kernel).lower(read_test(file), arch).text, nl=False)

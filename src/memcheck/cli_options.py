@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import click
 
-from .checker import MAX_EXECUTIONS
+from .checker import ATOMICS, KERNELS, MAX_EXECUTIONS
 
 
 def lowering_options(f):
-    """Options choosing how C primitives compile for the hardware models."""
-    f = click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current",
-                     show_default=True,
-                     help="Kernel generation of the lowerings: 4.14 has the ticket (arm64) and "
-                          "simple (POWER) spinlocks of the original mm discussion.")(f)
-    f = click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
-                     help="arm64 atomics: LSE instructions or load/store-exclusive loops.")(f)
+    """Options choosing how C primitives compile for the hardware models: one
+    scheme for every architecture, each table saying what a choice means to it."""
+    f = click.option("--kernel", type=click.Choice(KERNELS), default="current", show_default=True,
+                     help="Kernel generation of the lowerings: current (qspinlock everywhere); 6.6 "
+                          "(RISC-V's generic ticket spinlock, the others as current); 4.14 (the ticket "
+                          "(arm64) and simple (POWER) spinlocks of the original mm discussion; no RISC-V).")(f)
+    f = click.option("--atomics", type=click.Choice(ATOMICS), default="amo", show_default=True,
+                     help="Read-modify-writes: single instructions (amo, also spelled lse: arm64 LSE, "
+                          "RISC-V AMOs) or load-exclusive/store-exclusive (LR/SC) loops (llsc).")(f)
     return f
 
 
@@ -47,7 +49,7 @@ def herd_model_options(f):
                           "switches); repeatable, or comma-separated.")(f)
     f = click.option("--arch", "model_arch", default="", metavar="ARCH",
                      help="The architecture of a .cat model file that does not name one in its "
-                          "header or file name (x86, aarch64, ppc): it then judges that "
+                          "header or file name (x86, aarch64, ppc, riscv): it then judges that "
                           "architecture's assembly tests and C tests through its lowering.")(f)
     return f
 
@@ -55,3 +57,21 @@ def herd_model_options(f):
 def split_variants(variants) -> tuple[str, ...]:
     """--variant values, each possibly a comma-separated list, as one tuple."""
     return tuple(dict.fromkeys(v.strip() for vs in variants for v in vs.split(",") if v.strip()))
+
+
+def loop_options(f):
+    """--unroll N and --unroll-awaits: how loops are judged (lower/loops.py)."""
+    f = click.option("--unroll-awaits", is_flag=True,
+                     help="Unroll await loops too, as herd7 does (herd7's witness counts; no hang "
+                          "flag), instead of judging them without a bound.")(f)
+    f = click.option("--unroll", type=click.IntRange(min=0), default=2, show_default=True,
+                     help="Loop bodies run at most N times, as herd7's -unroll N; an execution "
+                          "needing more is cut off (the Loop line).  Await loops are judged "
+                          "without a bound.")(f)
+    return f
+
+
+def loop_settings(unroll: int, unroll_awaits: bool):
+    """The LoopOptions the command-line options give."""
+    from .lower.loops import LoopOptions
+    return LoopOptions(unroll, not unroll_awaits)

@@ -27,7 +27,8 @@ from .herd7_speedcheck import speedcheck_verdict
 from .litmus.asm_ast import AsmTest, without_pos
 from .litmus.print_c import comparable
 from .report.herd_condition import herd_condition
-from .report.herd_text import format_verdict
+from .lower.loops import LoopOptions
+from .report.herd_text import format_verdict, loop_warning
 
 HERD_VERSION = "7.58"  # the herd7 whose command line and output memcheck follows
 PROG = "memcheck herd7"
@@ -139,6 +140,8 @@ class Herd7Run:
         v = self._verdict(test, judgement)
         self.out.write(format_verdict(v) + self._hash_line(test) + "\n")
         self.out.flush()
+        if v.loop_cut:
+            self.say(loop_warning(v))
         if self.o.outputdir is not None:
             self._picture(test, judgement, v, file)
 
@@ -214,7 +217,8 @@ def main(argv: list[str], out: Optional[TextIO] = None, err: Optional[TextIO] = 
         o = read_command_line(argv)
         if o.action:
             return _act(o, out)
-        checker = Checker(libdirs=libdirs(o))
+        # herd7 unrolls every loop, awaits included (its witness counts, no hang flag)
+        checker = Checker(libdirs=libdirs(o), loops=LoopOptions(o.unroll, exact_awaits=False))
         model = herd7_model(o, checker)
         if model is not None:
             checker.evaluator(model)  # herd7 reads the model before any test

@@ -260,10 +260,9 @@ class _Reader:
         elif name == "set-libdir":
             o.libdir = value
         elif name == "unroll":
-            n = _int(name, value)
-            if n != UNROLL:
-                raise Refused(name, value, f"memcheck judges loop-free tests only, as herd7 does with "
-                                           f"its default -unroll {UNROLL}")
+            o.unroll = _int(name, value)
+            if o.unroll < 0:
+                raise UsageError(f"wrong argument '{value}'; option '-unroll' expects a count (0 or more).")
         elif name == "timeout":
             o.timeout = FLOAT_OPT(name, value)
         elif name == "speedcheck":
@@ -380,7 +379,7 @@ def read_command_line(argv: list[str]) -> HerdOptions:
 USAGE = """Usage: memcheck herd7 [options] [test]*
 herd7's command line, judged by memcheck.  Honoured: -conf -model/-cat -bell
 -macros -variant -I -set-libdir -timeout -speedcheck -show -showflag -nshow
--showone -o -suffix -exit -v -q -version -libdir -unroll 2; picture options are
+-showone -o -suffix -exit -v -q -version -libdir -unroll; picture options are
 accepted and ignored; options memcheck cannot honour are refused by name.
 Tests are named on the command line (or @FILE, a list of names), else read
 from standard input, one name a line."""

@@ -20,7 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..checker import Checker, models_dir
-from ..cli_options import libdir_option, verdict_options
+from ..cli_options import libdir_option, loop_options, loop_settings, verdict_options
+from ..lower.loops import LoopOptions
 from ..errors import MemcheckError
 from .cache import ResultCache, fingerprint, model_files_key, result_key
 from .expectations import ExpectationRules, load_expect_file, with_model_names
@@ -52,6 +53,7 @@ class CheckOptions:
     max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
     states_only: bool = False  # every final state, executions not counted
     libdirs: tuple[str, ...] = ()  # folders searched for the files a model file names (--libdir)
+    loops: LoopOptions = LoopOptions()  # --unroll N, await loops exact or unrolled
 
 
 def litmus_files(paths: Sequence[str]) -> list[str]:
@@ -143,7 +145,7 @@ class Run:
             self.on_result(r)
         pictures = self.pictures
         tasks = [Task(f, raw, m, o.timeout, picture=pictures is not None, verdict_only=o.verdict_only,
-                      max_executions=o.max_executions, states_only=o.states_only)
+                      max_executions=o.max_executions, states_only=o.states_only, loops=o.loops)
                  for f, raw in read for m in self.models]
         keys: list[str] = []
         hits: dict[str, Judged] = {}
@@ -278,16 +280,17 @@ def run_check(o: CheckOptions, out: Console, err: Console) -> int:
               help="Seconds allowed per test and model; a stuck worker is killed.")
 @click.option("--no-cache", is_flag=True, help="Judge every test again; neither read nor write the cache.")
 @verdict_options
+@loop_options
 @click.option("--scheduler", metavar="ADDRESS", help="Judge on this Dask scheduler (memcheck[dask]).")
 def check_command(paths: tuple[str, ...], model_spec: str, expect: Optional[Path], result_model: str,
                   junit: Optional[Path], json_path: Optional[Path], html_dir: Optional[Path],
                   jobs: Optional[int], timeout: Optional[float], no_cache: bool, verdict_only: bool,
                   max_executions: int, states_only: bool, scheduler: Optional[str],
-                  libdirs: tuple[str, ...] = ()) -> None:
+                  libdirs: tuple[str, ...] = (), unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Check a litmus corpus against its expected results (CI)."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
     options = CheckOptions(paths, model_spec, result_model, expect, jobs, timeout, not no_cache,
                            scheduler, junit, json_path, html_dir, verdict_only, max_executions or None,
-                           states_only, tuple(libdirs))
+                           states_only, tuple(libdirs), loop_settings(unroll, unroll_awaits))
     raise SystemExit(run_check(options, Console(), Console(stderr=True)))

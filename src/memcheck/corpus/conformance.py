@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import MemcheckError
-from .herd_tsv import HerdRecord, canonical_herd_states, canonical_states
+from ..lower.loops import LoopOptions
+from .herd_tsv import HerdRecord, canonical_herd_states, canonical_states, herd_flags
 
 
 @dataclass
@@ -25,6 +26,13 @@ class Comparison:
     seconds: float = 0.0
     states: str = ""
     witnesses: tuple[int, int] = (0, 0)  # our counts, spelled as herd7's record spells them
+    loop_limit: Optional[bool] = None  # our Loop line (None: not judged)
+    hang: bool = False  # our own flag, which herd7 does not have
+
+    @property
+    def loop_limit_equal(self) -> bool:
+        """The same Loop line as herd7's (true when the record does not say)."""
+        return self.herd.loop_limit is None or self.loop_limit == self.herd.loop_limit
 
     @property
     def verdict_equal(self) -> bool:
@@ -46,20 +54,23 @@ class Comparison:
 _checkers: dict = {}
 
 
-def _compare_one(args: tuple) -> Comparison:
+def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, bool, bool, LoopOptions,
+                               tuple[str, ...]]) -> Comparison:
     from ..checker import Checker, read_test
     from ..engine.enumerate import Timeout
-    root, rel, herd, model, timeout, verdict_only, witnesses_line, states_only, libdirs = args
+    root, rel, herd, model, timeout, verdict_only, witnesses_line, states_only, loops, libdirs = args
     _checker = _checkers.get(libdirs)
     if _checker is None:
         _checker = _checkers[libdirs] = Checker(libdirs=libdirs)
+    _checker.loops = loops
     cmp = Comparison(rel, herd)
     start = time.monotonic()
     try:
         test = read_test(str(Path(root) / rel))
         v = _checker.judge(test, model, timeout, verdict_only, states_only=states_only).verdict
         cmp.verdict = v.observation
-        cmp.flags_equal = (",".join(v.flags) or "-") == herd.flags
+        cmp.flags_equal = herd_flags(v) == herd.flags
+        cmp.loop_limit, cmp.hang = v.loop_limit, "hang" in v.flags
         if verdict_only:  # no states or counts to compare
             return cmp
         cmp.states = canonical_states(v)
@@ -85,14 +96,15 @@ def compare_corpus(root: Path, records: Iterable[HerdRecord], model: str = "lkmm
                    jobs: int = 1, timeout: Optional[float] = 60.0,
                    progress=None, verdict_only: bool = False,
                    witnesses_line: bool = False, states_only: bool = False,
-                   libdirs: tuple[str, ...] = ()) -> list[Comparison]:
+                   loops: LoopOptions = LoopOptions(), libdirs: tuple[str, ...] = ()) -> list[Comparison]:
     """Judge each recorded test and compare with herd7's row (with
     `verdict_only`, the verdict alone, decided without enumeration).
     `witnesses_line`: the record's counts are those of herd7's `Positive: P
     Negative: N` line rather than its Observation line.  With `states_only`,
-    final states without witness counts.  `libdirs`: folders searched for a
-    model file's includes (--libdir)."""
-    work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line, states_only,
+    final states without witness counts; `loops`: --unroll and how await
+    loops are judged; `libdirs`: folders searched for a model file's
+    includes (--libdir)."""
+    work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line, states_only, loops,
              tuple(libdirs)) for r in records]
     out: list[Comparison] = []
     if jobs <= 1:

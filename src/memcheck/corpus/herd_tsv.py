@@ -5,6 +5,7 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from ..engine.outcome import Verdict
 
@@ -19,6 +20,9 @@ class HerdRecord:
     states: str
     seconds: float
     result_comment: str = ""  # the test's own Result: line, as the tsv records it ("" for none)
+    # whether herd7 warned "unrolling limit exceeded" (printed `Loop`); None
+    # when the tsv has no loop_limit column
+    loop_limit: Optional[bool] = None
 
     @property
     def judged(self) -> bool:
@@ -41,13 +45,24 @@ def read_herd_tsv(path: Path) -> dict[str, HerdRecord]:
                 secs = float(seconds)
             except ValueError:
                 secs = 0.0
+            loop = (row.get("loop_limit") or "").strip()
             out[row["file"]] = HerdRecord(row["file"], row["verdict"], num("positive"), num("negative"),
                                           row.get("flags") or "-", row.get("states") or "", secs,
-                                          (row.get("result_comment") or "").strip().strip("-"))
+                                          (row.get("result_comment") or "").strip().strip("-"),
+                                          loop in ("1", "true", "yes") if loop else None)
     return out
 
 
 SYMBOL = re.compile(r"S\d+")  # a value no write fixes (out of thin air)
+
+
+# Flags of memcheck's own that herd7 never raises (compared apart).
+OWN_FLAGS = frozenset({"hang"})
+
+
+def herd_flags(v: Verdict) -> str:
+    """Our flags spelled as the tsv spells herd7's (memcheck's own left out)."""
+    return ",".join(f for f in v.flags if f not in OWN_FLAGS) or "-"
 
 
 def canonical_state(binds: list[tuple[str, str]]) -> str:

@@ -16,7 +16,7 @@ from ..engine.witness import find_witness
 from ..errors import MemcheckError
 from ..litmus.asm_ast import AsmTest
 from ..lower.asm import lower_asm
-from ..lower.c_walk import lower_c
+from ..lower.loops import LoopOptions
 from ..report.graph import build_graph
 from ..report.svg import render_svg
 
@@ -33,15 +33,20 @@ class Task:
     verdict_only: bool = False  # decide the verdict and flags without enumerating executions
     max_executions: Optional[int] = None  # past this many allowed executions, the verdict alone
     states_only: bool = False  # every final state, executions not counted
+    loops: LoopOptions = LoopOptions()  # --unroll N, await loops exact or unrolled
 
     @property
     def mode(self) -> str:
         """How the task judges, as part of its cache key ("" for herd7's full listing)."""
         if self.verdict_only:
-            return "verdict-only"
-        if self.states_only:
-            return "states-only"
-        return f"max-executions {self.max_executions}" if self.max_executions else ""
+            mode = "verdict-only"
+        elif self.states_only:
+            mode = "states-only"
+        else:
+            mode = f"max-executions {self.max_executions}" if self.max_executions else ""
+        if self.loops != LoopOptions():
+            mode += f" unroll {self.loops.unroll}{'' if self.loops.exact_awaits else ' awaits'}"
+        return mode
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ def judge_task(checker: Checker, task: Task) -> Judged:
         model = checker.asm_model(test, task.model) if isinstance(test, AsmTest) else task.model
         info["judged_model"] = model
         checker.evaluator(model)  # compile outside the time limit
+        checker.loops = task.loops
         judgement = checker.judge(test, task.model, task.timeout, task.verdict_only, task.max_executions,
                                   task.states_only)
         v = judgement.verdict
@@ -182,11 +188,12 @@ def draw_known(checker: Checker, task: Task, known: Judged) -> Judged:
     program is lowered as judging lowers it, the witness searched for."""
     def draw() -> str:
         test = parse_test_text(task.raw, task.file)
+        checker.loops = task.loops
         model = known.judged_model or known.model
         if isinstance(test, AsmTest):
             program = lower_asm(test)
         else:
-            program = lower_c(test, checker.target_for(model))
+            program = checker.lower(test, model)
         return _svg(checker, test, program, known, task.timeout)
 
     return drawn(known, draw)

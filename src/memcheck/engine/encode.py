@@ -9,13 +9,16 @@ memory model is here: the model is checked concretely on each candidate
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import z3
 
 from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
                              VOp, VRead)
 from .grounded import determined_term, encode_grounding
+
+if TYPE_CHECKING:
+    from .loops import LoopLiterals
 
 WIDTH = 64  # machine word: C arithmetic wraps at 64 bits
 
@@ -39,6 +42,7 @@ class Encoding:
     constraints: list[z3.BoolRef] = field(default_factory=list)
     # reads on a value cycle -> "its value is determined" (engine/grounded.py)
     determined: dict[int, z3.BoolRef] = field(default_factory=dict)
+    loops: Optional["LoopLiterals"] = None  # the loop modes' literals (engine/loops.py)
     _negations: dict[tuple, z3.BoolRef] = field(default_factory=dict)
 
     # ------------------------------------------------------------- values
@@ -164,7 +168,8 @@ def exclusive(g1: tuple[Literal, ...], g2: tuple[Literal, ...]) -> bool:
 
 
 def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
-    """Variables and well-formedness constraints of all candidate executions."""
+    """Variables and well-formedness constraints of all candidate executions
+    (which ones loops leave in: a literal per mode, engine/loops.py)."""
     ctx = ctx or z3.Context()
     enc = Encoding(program, ctx)
     events = program.events
@@ -236,6 +241,10 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     for w in inner:
         cs.append(enc.position[w.eid] <= len(inner))
     cs += lock_atomicity(enc, writes, may_alias)
+    if program.loops:
+        from .loops import loop_literals
+        enc.loops, more = loop_literals(enc)
+        cs += more
     return enc
 
 

@@ -108,8 +108,13 @@ class Refinement:
         ex = cat_execution(self.program, c, view, (self._token, key))
         return Checked(c, view, ex, self.evaluator.check(ex))
 
-    def candidates(self, deadline: Optional[float] = None, assumptions=()) -> Iterator[Checked]:
-        """Checked candidates until the solver finds no more."""
+    def candidates(self, deadline: Optional[float] = None, assumptions=(),
+                   mode: str = "complete") -> Iterator[Checked]:
+        """Checked candidates until the solver finds no more: complete
+        executions, unless `mode` names other candidates loops leave
+        (engine/loops.py: a stuck await's)."""
+        if self.enc.loops is not None:
+            assumptions = tuple(assumptions) + (self.enc.loops[mode],)
         while True:
             if deadline is not None and time.monotonic() > deadline:
                 raise Timeout()

@@ -20,6 +20,7 @@ from ..lower.program import Program
 from .condition import prop_term
 from .decide import decide, raised_flags
 from .enumerate import Refinement, allowed_executions
+from .loops import hangs, loop_limit
 from .outcome import FinalState, Verdict, observed_addresses, observed_locations, state_sort_key
 from .states import allowed_states
 
@@ -47,14 +48,17 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     holds = z3.Bool("condition holds", refinement.enc.ctx)
     refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
     locs = observed_locations(test)
+    bound = loop_limit(refinement)  # the model aside: asked before anything is learned of it
+    hang = {"hang"} if hangs(refinement, deadline) else set()
 
     def verdict(states, positive: int, negative: int, flags, exhaustive: bool = True,
                 states_complete: bool = True, limit: Optional[int] = None) -> Verdict:
         return Verdict(name=test.name, model=model, quantifier=test.condition.quantifier,
                        condition=condition_text, states=states, positive=positive, negative=negative,
-                       flags=sorted(flags), seconds=time.monotonic() - start, file=test.source,
+                       flags=sorted(set(flags) | hang), seconds=time.monotonic() - start, file=test.source,
                        candidates=refinement.proposed, exhaustive=exhaustive,
-                       states_complete=states_complete, limit=limit)
+                       states_complete=states_complete, limit=limit,
+                       loop_limit=bound.reached, loop_cut=bound.cut)
 
     if states_only and not verdict_only:
         found = allowed_states(refinement, test, program, locs, deadline)

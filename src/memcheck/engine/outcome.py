@@ -37,6 +37,10 @@ class Verdict:
     # False when final states were not all listed: `states` are the witnesses found
     states_complete: bool = True
     limit: Optional[int] = None  # not exhaustive because more executions than this were allowed
+    # herd7's `Loop`: some candidate needs more loop iterations than --unroll N
+    loop_limit: bool = False
+    # ... and a loop judged by unrolling was cut there: outcomes may be missing
+    loop_cut: bool = False
 
     @property
     def observation(self) -> str:

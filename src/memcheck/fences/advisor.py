@@ -125,7 +125,7 @@ class Advisor:
         if not outcome_seen(verdict):
             advice.seconds = time.monotonic() - start
             return advice, None, None
-        sp = lower_switched(test, changes, self.checker.target_for(model))
+        sp = lower_switched(test, changes, self.checker.target_for(model), self.checker.loops)
         reach = Reach(sp, self.checker.evaluator(model), test, self._deadline())
         search = Search([self.costs.cost(arch, c.barrier) for c in changes], [reach])
         found = sorted((f for f in search.run(self.max_fixes, reach.deadline) if f.on),

@@ -115,9 +115,11 @@ def statement_call(s: A.Stmt) -> Optional[str]:
 
 def own_exprs(s: A.Stmt) -> tuple:
     """The expressions a statement evaluates itself (not those of nested bodies)."""
-    if isinstance(s, A.If):
+    if isinstance(s, (A.If, A.While, A.DoWhile)):
         return (s.cond,)
-    if isinstance(s, (A.Block, A.While)):
+    if isinstance(s, A.For):
+        return (s.init, s.cond, s.step)
+    if isinstance(s, A.Block):
         return ()
     return (s,)
 
@@ -205,6 +207,9 @@ class _Walk:
                 self.body(s.other, path + ("other",), inner)
             elif isinstance(s, A.Block):
                 self.body(s.body, path + ("body",), preceded)
+            elif isinstance(s, (A.While, A.DoWhile, A.For)):
+                # an iteration is preceded by the test, or by the one before
+                self.body(s.body, path + ("body",), preceded or emits(s.cond) or emits(s.body))
             preceded = preceded or emits(s)
         return preceded
 

@@ -9,7 +9,7 @@ import click
 
 from ..api import Session
 from ..checker import read_test
-from ..cli_options import libdir_option
+from ..cli_options import libdir_option, loop_options, lowering_options
 from ..errors import MemcheckError
 from ..report.json_out import dumps, error_record
 
@@ -28,16 +28,16 @@ from ..report.json_out import dumps, error_record
 @click.option("--apply", "apply_to", default=None, metavar="OUT",
               help="Write the test with the portable fix made to OUT.")
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model's search.")
-@click.option("--kernel", type=click.Choice(["current", "4.14"]), default="current", show_default=True,
-              help="Kernel generation of the hardware lowerings (4.14: ticket and simple spinlocks).")
-@click.option("--atomics", type=click.Choice(["lse", "llsc"]), default="lse", show_default=True,
-              help="arm64 atomics: LSE instructions or load/store-exclusive loops.")
+@lowering_options
+@loop_options
 def fences_command(file: str, model_spec: Optional[str], costs_file: Optional[str], max_fixes: int,
                    as_json: bool, apply_to: Optional[str], timeout: Optional[float],
-                   kernel: str = "current", atomics: str = "lse", libdirs: tuple[str, ...] = ()) -> None:
+                   kernel: str = "current", atomics: str = "amo", libdirs: tuple[str, ...] = (),
+                   unroll: int = 2, unroll_awaits: bool = False) -> None:
     """Which barrier, where: the cheapest changes forbidding the test's exists outcome, per model and architecture."""
     try:
-        session = Session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs))
+        session = Session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
+                          unroll=unroll, unroll_awaits=unroll_awaits)
         advice = session.fences(read_test(file), model_spec, costs_file, max_fixes, timeout)
         if apply_to is not None:
             fixed = advice.fixed()

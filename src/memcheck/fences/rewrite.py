@@ -58,7 +58,7 @@ def _body(stmts: tuple[A.Stmt, ...], prefix: Path, inserts: dict[Path, list[tupl
         if isinstance(s, A.If):
             s = dataclasses.replace(s, then=_body(s.then, path + ("then",), inserts, insert),
                                     other=_body(s.other, path + ("other",), inserts, insert))
-        elif isinstance(s, A.Block):
+        elif isinstance(s, (A.Block, A.While, A.DoWhile, A.For)):
             s = dataclasses.replace(s, body=_body(s.body, path + ("body",), inserts, insert))
         out.append(s)
     return tuple(out)

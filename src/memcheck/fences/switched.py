@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 from ..litmus import ast as A
 from ..lower.c_walk import Sym, Target, ThreadBuilder, lower_c
 from ..lower.lkmm import choose, with_branch
+from ..lower.loops import LoopOptions
 from ..lower.program import Program
 from .changes import Change
 from .rewrite import MARKER, switched_test
@@ -62,7 +63,10 @@ class SwitchedTarget:
             return self.inner.call(b, call, statement)
         change = self.changes[k]
         br = b.fork(None, call.pos.line)
-        self.branches.setdefault(k, []).append(br)
+        # a trial walk (of a loop's iteration) is thrown away: keep no record of it
+        branches = {} if b.pb.scratch else self.branches
+        pairs = {} if b.pb.scratch else self.pairs
+        branches.setdefault(k, []).append(br)
         if change.action == "insert":
             with_branch(b, br, True, lambda: self.inner.call(b, A.Call(change.barrier, (), call.pos), True))
             return None
@@ -85,15 +89,16 @@ class SwitchedTarget:
         with_branch(b, br, False, lambda: leg(False, original))
         (on_sym, on_ev), (off_sym, off_ev) = out[True], out[False]
         same = [b.pb.events[e].kind for e in on_ev] == [b.pb.events[e].kind for e in off_ev]
-        earlier = self.pairs.get(k, [])
-        self.pairs[k] = earlier + list(zip(off_ev, on_ev)) if same and earlier is not None else None
+        earlier = pairs.get(k, [])
+        pairs[k] = earlier + list(zip(off_ev, on_ev)) if same and earlier is not None else None
         if on_sym is None or off_sym is None:
             return None
         return choose(br, on_sym, off_sym)
 
 
-def lower_switched(test: A.Test, changes: Sequence[Change], target: Target) -> SwitchedProgram:
+def lower_switched(test: A.Test, changes: Sequence[Change], target: Target,
+                   loops: LoopOptions = LoopOptions()) -> SwitchedProgram:
     """Lower the test with every change behind its switch, through `target`."""
     st = SwitchedTarget(target, changes)
-    program = lower_c(switched_test(test, changes), st)
+    program = lower_c(switched_test(test, changes), st, loops=loops)
     return SwitchedProgram(program, changes, st.branches, st.pairs)

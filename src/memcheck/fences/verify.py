@@ -20,7 +20,6 @@ from ..engine.enumerate import Refinement
 from ..engine.outcome import Verdict
 from ..litmus import ast as A
 from ..litmus.print_c import format_c_litmus
-from ..lower.c_walk import lower_c
 from .changes import Change
 from .reach import bad_outcome
 from .rewrite import apply_changes
@@ -45,7 +44,7 @@ def reparse(test: A.Test, changes: Sequence[Change]) -> A.Test:
 
 def reachable(checker: Checker, test: A.Test, model: str, timeout: Optional[float] = None) -> bool:
     """The normal lowering and engine: does `model` allow an execution showing the outcome?"""
-    program = lower_c(test, checker.target_for(model))
+    program = checker.lower(test, model)
 
     def restrict(enc) -> z3.BoolRef:
         bad = prop_term(enc, test, bad_outcome(test))

@@ -1,4 +1,4 @@
-"""Typed syntax tree of a herd7 assembly litmus test (X86, AArch64, PPC).
+"""Typed syntax tree of a herd7 assembly litmus test (X86, AArch64, PPC, RISCV).
 
 The initial state and the final condition reuse the nodes of
 `memcheck.litmus.ast` (Init, Condition, PAtom, ...), so C and assembly tests
@@ -13,7 +13,7 @@ from typing import Optional, TypeVar, Union
 
 from memcheck.litmus.ast import NOPOS, Condition, Init, Loc, Pos, Prop
 
-ARCHS = ("X86", "AArch64", "PPC")
+ARCHS = ("X86", "AArch64", "PPC", "RISCV")
 
 # ------------------------------------------------------------------ operands
 
@@ -54,6 +54,7 @@ class Shift:
 #            `[X1,X2,LSL #3]`, `[X1,#8]!` (mode 'pre'), `[X1],#8` (mode 'post')
 #   PPC      `8(r2)` -> Mem(Reg('r2'), Imm(8)); indexed forms (`lwzx r1,r3,r2`,
 #            `lwarx r1,0,r2`) are written as plain operands and stay Reg/Imm.
+#   RISCV    `0(x6)` -> Mem(Reg('x6'), Imm(0)), `(x7)` -> Mem(Reg('x7')) (offset None).
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class Cond:
 
 @dataclass(frozen=True)
 class BarrierOpt:
-    """A barrier domain/type option (`DMB ISH`, `DSB ST`, `ISB SY`)."""
+    """A barrier domain/type option (`DMB ISH`, `DSB ST`, `ISB SY`) or a
+    RISC-V fence's predecessor or successor set (`fence rw,w`)."""
     name: str
 
 
@@ -126,7 +128,7 @@ class AsmThread:
 @dataclass(frozen=True)
 class AsmTest:
     """A whole assembly litmus test; a missing final condition is `forall true`."""
-    arch: str  # 'X86', 'AArch64' or 'PPC'
+    arch: str  # 'X86', 'AArch64', 'PPC' or 'RISCV'
     name: str
     init: tuple[Init, ...]  # registers: Init(reg, thread, ...); `%x0=x` has thread None
     threads: tuple[AsmThread, ...]

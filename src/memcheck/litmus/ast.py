@@ -178,8 +178,18 @@ class SrcuValue:
     pos: Pos = NOPOS
 
 
+@dataclass(frozen=True)
+class StmtExpr:
+    """GNU C's statement expression `({ stmts; value; })`, as the kernel
+    writes its loop primitives (smp_cond_load_acquire): the statements run,
+    then `value` is its value."""
+    body: tuple["Stmt", ...]
+    value: "Expr"
+    pos: Pos = NOPOS
+
+
 Builtin = Union[Load, Xchg, CmpXchg, AtomicReturn, AddUnless, TryLock, IsLocked, SrcuValue]
-Expr = Union[IntLit, Name, Deref, AddrOf, BinOp, UnOp, Cond, Call, Cast, Builtin]
+Expr = Union[IntLit, Name, Deref, AddrOf, BinOp, UnOp, Cond, Call, Cast, StmtExpr, Builtin]
 
 
 # ----------------------------------------------------------------- statements
@@ -223,9 +233,47 @@ class If:
 
 @dataclass(frozen=True)
 class While:
+    """`while (cond) body`: herd7's loop, unrolled `--unroll N` times."""
     cond: Expr
     body: tuple["Stmt", ...]
     pos: Pos = NOPOS
+    braced: bool = field(default=True, compare=False)  # the body was written in braces
+
+
+@dataclass(frozen=True)
+class DoWhile:
+    """`do body while (cond);`: the body, then `while (cond) body`."""
+    body: tuple["Stmt", ...]
+    cond: Expr
+    pos: Pos = NOPOS
+    braced: bool = field(default=True, compare=False)
+
+
+@dataclass(frozen=True)
+class For:
+    """`for (init; cond; step) body`: init, then `while (cond) { body; step }`,
+    `continue` going to step.  cond None: always true."""
+    init: tuple["Stmt", ...]
+    cond: Optional[Expr]
+    step: tuple["Stmt", ...]
+    body: tuple["Stmt", ...]
+    pos: Pos = NOPOS
+    braced: bool = field(default=True, compare=False)
+
+
+@dataclass(frozen=True)
+class Break:
+    """`break;`: leaves the innermost loop."""
+    pos: Pos = NOPOS
+
+
+@dataclass(frozen=True)
+class Continue:
+    """`continue;`: goes on with the innermost loop's next iteration."""
+    pos: Pos = NOPOS
+
+
+Loop = Union[While, DoWhile, For]
 
 
 @dataclass(frozen=True)
@@ -288,7 +336,7 @@ class Srcu:
 
 
 BuiltinStmt = Union[Store, Fence, AtomicOp, Lock, Unlock, Srcu]
-Stmt = Union[Decl, Assign, ExprStmt, If, While, Block, BuiltinStmt]
+Stmt = Union[Decl, Assign, ExprStmt, If, While, DoWhile, For, Break, Continue, Block, BuiltinStmt]
 
 
 # ------------------------------------------------------------------- threads

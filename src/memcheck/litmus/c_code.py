@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lark import Token, Transformer
 
+from memcheck.errors import MemcheckError
 from memcheck.litmus.ast import (
     NOPOS,
     AddrOf,
@@ -22,14 +23,18 @@ from memcheck.litmus.ast import (
     AtomicReturn,
     BinOp,
     Block,
+    Break,
     Call,
     Cast,
     CmpXchg,
     Cond,
+    Continue,
     Decl,
+    DoWhile,
     Deref,
     ExprStmt,
     Fence,
+    For,
     If,
     IntLit,
     IsLocked,
@@ -40,6 +45,7 @@ from memcheck.litmus.ast import (
     Srcu,
     SrcuValue,
     Store,
+    StmtExpr,
     TryLock,
     UnOp,
     Unlock,
@@ -123,7 +129,45 @@ class CodeToAst(Transformer):
         return If(c[1], _as_body(c[2]), other, pos_of(c[0]), braced)
 
     def while_stmt(self, c):
-        return While(c[1], _as_body(c[2]), pos_of(c[0]))
+        return While(c[1], _as_body(c[2]), pos_of(c[0]), isinstance(c[2], Block))
+
+    def do_while_stmt(self, c):
+        do, body, _while, cond = c
+        return DoWhile(_as_body(body), cond, pos_of(do), isinstance(body, Block))
+
+    def for_stmt(self, c):
+        kw, init, cond, step, body = c
+        return For(init, cond, step, _as_body(body), pos_of(kw), isinstance(body, Block))
+
+    def for_decl(self, c):
+        return self.decl_stmt(c)
+
+    def for_init(self, c):
+        return flatten(c)
+
+    def for_cond(self, c):
+        return c[0] if c else None
+
+    def for_step(self, c):
+        return flatten(c)
+
+    def break_stmt(self, c):
+        return Break(pos_of(c[0]))
+
+    def continue_stmt(self, c):
+        return Continue(pos_of(c[0]))
+
+    def op_assign_stmt(self, c):
+        target, op, value = c
+        return Assign(target, BinOp(str(op)[:-1], target, value, pos_of(target)), pos_of(target))
+
+    def post_incdec_stmt(self, c):
+        target, op = c
+        return Assign(target, BinOp(str(op)[0], target, IntLit(1, pos_of(op)), pos_of(target)), pos_of(target))
+
+    def pre_incdec_stmt(self, c):
+        op, target = c
+        return Assign(target, BinOp(str(op)[0], target, IntLit(1, pos_of(op)), pos_of(op)), pos_of(op))
 
     def decl_stmt(self, c):
         words, *declarators = c
@@ -189,6 +233,14 @@ class CodeToAst(Transformer):
 
     def name(self, c):
         return Name(str(c[0]), pos_of(c[0]))
+
+    def stmt_expr(self, c):
+        lpar, _brace, *stmts = c
+        body = flatten(stmts)
+        if not body or not isinstance(body[-1], ExprStmt):
+            raise MemcheckError("a statement expression ends with an expression: ({ ...; value; })",
+                                line=lpar.line, col=lpar.column)
+        return StmtExpr(body[:-1], body[-1].expr, pos_of(lpar))
 
     def call(self, c):
         fn, *args = c

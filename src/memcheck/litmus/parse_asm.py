@@ -1,4 +1,4 @@
-"""Parser and printer for herd7 assembly litmus tests (X86, AArch64, PPC).
+"""Parser and printer for herd7 assembly litmus tests (X86, AArch64, PPC, RISCV).
 
 `parse_asm_litmus(text, source)` returns an `AsmTest`; every syntax problem is
 reported as a `MemcheckError` carrying `file:line:col`. `format_asm_litmus`
@@ -66,14 +66,21 @@ __all__ = [
 
 T = TypeVar("T")
 
-_START = MappingProxyType({"X86": "x86", "AArch64": "aarch64", "PPC": "ppc"})
-_SEQ_START = MappingProxyType({"X86": "x86_seq", "AArch64": "a64_seq", "PPC": "ppc_seq"})
+_START = MappingProxyType({"X86": "x86", "AArch64": "aarch64", "PPC": "ppc", "RISCV": "riscv"})
+_SEQ_START = MappingProxyType({"X86": "x86_seq", "AArch64": "a64_seq", "PPC": "ppc_seq", "RISCV": "rv_seq"})
 
 # ----------------------------------------------------------- arch knowledge
 
 _X86_REGS = frozenset({"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP", "EIP", "ZF", "SF", "CF"})
 _A64_REG = re.compile(r"(?:[WX](?:[12]?\d|30|ZR)|W?SP|[BHSDQV](?:[12]?\d|3[01]))", re.I)
 _PPC_REG = re.compile(r"(?:r(?:[12]?\d|3[01])|cr[0-7]|lr|ctr)", re.I)
+# RISC-V integer registers: x0..x31 and their ABI names (herd7 spells them in lower case)
+RISCV_ABI_NAMES = MappingProxyType({
+    "zero": 0, "ra": 1, "sp": 2, "gp": 3, "tp": 4, "t0": 5, "t1": 6, "t2": 7, "s0": 8, "fp": 8,
+    "s1": 9, **{f"a{i}": 10 + i for i in range(8)}, **{f"s{i}": 16 + i for i in range(2, 12)},
+    **{f"t{i}": 25 + i for i in range(3, 7)}})
+_RV_REG = re.compile(r"x(?:[12]?\d|3[01])")
+_RV_FENCE_SET = re.compile(r"i?o?r?w?")
 _SYMBOLIC = re.compile(r"(?:[WXwx]?%)[A-Za-z_]\w*")
 _THREAD = re.compile(r"P(\d+)")
 
@@ -85,6 +92,7 @@ _A64_BARRIER_OPTS = frozenset(
     "SY ST LD ISH ISHST ISHLD OSH OSHST OSHLD NSH NSHST NSHLD".split())
 _A64_BRANCHES = frozenset({"B", "BL", "CBZ", "CBNZ", "TBZ", "TBNZ", "ADR", "ADRP"})
 _PPC_BRANCHES = frozenset("b bl beq bne blt bge bgt ble bnl bng bdnz".split())
+_RV_BRANCHES = frozenset("j beq bne blt bge bltu bgeu bgt ble bgtu bleu beqz bnez blez bgez bltz bgtz".split())
 
 _TERMINAL_TEXT = MappingProxyType({
     "NAME": "a name",
@@ -110,6 +118,8 @@ def is_register(arch: str, name: str) -> bool:
         return _A64_REG.fullmatch(name) is not None
     if arch == "PPC":
         return _PPC_REG.fullmatch(name) is not None
+    if arch == "RISCV":
+        return _RV_REG.fullmatch(name) is not None or name in RISCV_ABI_NAMES
     return False
 
 
@@ -120,6 +130,8 @@ def _is_branch(arch: str, mnemonic: str) -> bool:
         return op.startswith("J")
     if arch == "AArch64":
         return op in _A64_BRANCHES or op.startswith("B.")
+    if arch == "RISCV":
+        return mnemonic in _RV_BRANCHES
     return mnemonic.lower() in _PPC_BRANCHES
 
 
@@ -128,7 +140,7 @@ def _is_branch(arch: str, mnemonic: str) -> bool:
 
 @lru_cache(maxsize=None)
 def _parser() -> Lark:
-    """The LALR parser for all three architectures (built once)."""
+    """The LALR parser for all four architectures (built once)."""
     grammar = Path(__file__).with_name("asm.lark").read_text(encoding="utf-8")
     return Lark(
         grammar,
@@ -250,7 +262,7 @@ def _lark_parse(text: str, start: str, source: str) -> Tree:
 
 
 def parse_asm_litmus(text: str, source: str = "") -> AsmTest:
-    """Parse the text of an X86, AArch64 or PPC litmus test."""
+    """Parse the text of an X86, AArch64, PPC or RISCV litmus test."""
     blanked, comments = _blank_comments(text, source)
     m = re.match(r"\s*(\S+)", blanked)
     if m is None:
@@ -494,6 +506,9 @@ class _Builder:
         if kind == "ppc_mem":
             off, base = _tokens(tree, "INT", "NAME")
             return Mem(self.base_reg(base), Imm(_int(off)))
+        if kind == "rv_mem":
+            offs, (base,) = _tokens(tree, "INT"), _tokens(tree, "NAME")
+            return Mem(self.base_reg(base), Imm(_int(offs[0])) if offs else None)
         if kind == "a64_mem":
             return self.a64_mem(tree)
         raise self.error(f"unknown operand kind {kind}", _first_pos(tree))  # pragma: no cover
@@ -520,6 +535,11 @@ class _Builder:
                 return BarrierOpt(name)
             if up in _A64_SHIFTS:
                 return Shift(name)
+        if self.arch == "RISCV" and mnemonic == "fence":
+            if not _RV_FENCE_SET.fullmatch(name):
+                raise self.error(f"{name!r} is not a fence's set of accesses (i, o, r, w: 'rw', 'iorw')",
+                                 _pos(tok))
+            return BarrierOpt(name)
         if _is_branch(self.arch, mnemonic):
             return LabelRef(name)
         raise self.error(f"{name!r} is not a register of {self.arch}", _pos(tok))
@@ -686,6 +706,11 @@ def _format_mem(arch: str, m: Mem) -> str:
         if m.offset is not None or m.extend is not None or m.mode != "offset":
             raise MemcheckError(f"X86 memory operands have no offset: {m!r}")
         return f"[{base}]"
+    if arch == "RISCV":
+        if not (isinstance(m.base, Reg) and m.extend is None and m.mode == "offset"
+                and (m.offset is None or isinstance(m.offset, Imm))):
+            raise MemcheckError(f"RISCV memory operands are written 'd(rs1)' or '(rs1)': {m!r}")
+        return f"({base})" if m.offset is None else f"{m.offset.value}({base})"
     if arch == "PPC":
         plain = m.extend is None and m.mode == "offset"
         if not (isinstance(m.base, Reg) and plain and (m.offset is None or isinstance(m.offset, Imm))):

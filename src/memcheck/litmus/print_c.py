@@ -20,13 +20,17 @@ from memcheck.litmus.ast import (
     Assign,
     BinOp,
     Block,
+    Break,
     Call,
     Cast,
     Cond,
     Condition,
+    Continue,
     Decl,
     Deref,
+    DoWhile,
     ExprStmt,
+    For,
     If,
     Init,
     IntLit,
@@ -40,6 +44,7 @@ from memcheck.litmus.ast import (
     POr,
     Pos,
     RegLoc,
+    StmtExpr,
     Test,
     Thread,
     UnOp,
@@ -114,6 +119,9 @@ def _expr_text(e) -> str:
     if isinstance(e, Cond):
         return (f"{format_expr(e.cond, _COND_PREC + 1)} ? {format_expr(e.then)}"
                 f" : {format_expr(e.other, _COND_PREC)}")
+    if isinstance(e, StmtExpr):
+        inner = " ".join(line.strip() for s in e.body for line in _stmt_lines(s, 0))
+        return f"({{ {inner} {format_expr(e.value)}; }})".replace("  ", " ")
     builtin = _builtin_text(e)
     if builtin is not None:
         return builtin
@@ -188,11 +196,44 @@ def _stmt_lines(s, depth: int) -> list[str]:
     if isinstance(s, While):
         return ([f"{pad}while ({format_expr(s.cond)}) {{"]
                 + _body_lines(s.body, depth + 1) + [f"{pad}}}"])
+    if isinstance(s, DoWhile):
+        return ([f"{pad}do {{"] + _body_lines(s.body, depth + 1)
+                + [f"{pad}}} while ({format_expr(s.cond)});"])
+    if isinstance(s, For):
+        hoisted, init = _for_init(s.init)
+        step = _simple_text(s.step[0]) if s.step else ""
+        cond = format_expr(s.cond) if s.cond is not None else ""
+        return (_body_lines(hoisted, depth) + [f"{pad}for ({init}; {cond}; {step}) {{"]
+                + _body_lines(s.body, depth + 1) + [f"{pad}}}"])
+    if isinstance(s, Break):
+        return [f"{pad}break;"]
+    if isinstance(s, Continue):
+        return [f"{pad}continue;"]
     if isinstance(s, Block):
         return [f"{pad}{{"] + _body_lines(s.body, depth + 1) + [f"{pad}}}"]
     if isinstance(s, _A.BuiltinStmt.__args__):
         return [f"{pad}{_builtin_text(s)};"]
     raise TypeError(f"not a statement: {s!r}")
+
+
+def _simple_text(s) -> str:
+    """A statement without its `;` (a part of a `for`)."""
+    text = _stmt_lines(s, 0)
+    assert len(text) == 1 and text[0].endswith(";"), s
+    return text[0][:-1]
+
+
+def _for_init(init: tuple) -> tuple[tuple, str]:
+    """The statements printed before a `for` and its first part: one
+    statement, or declarations of one type (`int i = 0, j = 1`)."""
+    if not init:
+        return (), ""
+    if len(init) == 1:
+        return (), _simple_text(init[0])
+    if all(isinstance(d, Decl) and d.type == init[0].type and not d.type.endswith("*") for d in init):
+        parts = [d.name if d.init is None else f"{d.name} = {format_expr(d.init)}" for d in init]
+        return (), f"{init[0].type} {', '.join(parts)}"
+    return init, ""
 
 
 def _body_lines(stmts, depth: int) -> list[str]:

@@ -23,7 +23,7 @@ _TERMINAL_NAMES = {
 }
 _OPERATORS = {"OROR", "ANDAND", "PIPE", "CARET", "AMP", "EQEQ", "NEQ", "LE",
               "GE", "LT", "GT", "SHL", "SHR", "PLUS", "MINUS", "STAR", "SLASH",
-              "PERCENT", "QMARK"}
+              "PERCENT", "QMARK", "INCDEC", "OP_ASSIGN"}
 _EXPR_START = {"IDENT", "INT", "LPAR", "BANG", "TILDE", "MINUS", "STAR", "AMP"}
 _PROP_START = {"IDENT", "INT", "LPAR", "STAR", "LSQB", "TILDE", "NOT", "TRUE",
                "FALSE"}

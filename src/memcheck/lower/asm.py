@@ -1,4 +1,4 @@
-"""Lowering of assembly litmus tests (X86, AArch64, PPC) to event Programs.
+"""Lowering of assembly litmus tests (X86, AArch64, PPC, RISCV) to event Programs.
 
 Each thread is executed symbolically: registers hold `Sym` values with the
 reads they depend on, so address, data and control dependencies fall out of
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .herd_view import HerdNames
 
 # The lowering name each assembly dialect's Program carries.
-LOWERING = {"X86": "x86", "AArch64": "arm64", "PPC": "power"}
+LOWERING = {"X86": "x86", "AArch64": "arm64", "PPC": "power", "RISCV": "riscv"}
 
 
 @dataclass(frozen=True)

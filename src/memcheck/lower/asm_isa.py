@@ -1,4 +1,4 @@
-"""What each X86, AArch64 and PPC instruction does to registers and memory.
+"""What each X86, AArch64, PPC and RISCV instruction does to registers and memory.
 
 tables/asm.toml says which operation each mnemonic is and which cat tags its
 events carry; the `op_*` handlers here give each operation its registers,
@@ -21,6 +21,12 @@ events, dependencies and read-modify-write pairs, herd7's way:
   herd7's dependencies are syntactic, and constant addresses keep the
   solver's aliasing small.
 - X86 XCHG and LOCK-prefixed operations are locked rmw pairs (tag Locked).
+- a RISC-V AMO is one memory operation that both loads and stores: a read
+  and a write tagged Amo, forming an rmw pair, both carrying the
+  instruction's ordering annotation (models/riscv.cat treats the two as
+  one operation); LR and SC pair like load/store-exclusives, and a
+  successful SC's status register (0) depends on the SC, as the RVWMO
+  chapter makes rd a destination register of a successful SC.
 """
 from __future__ import annotations
 
@@ -31,8 +37,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable, Optional
 
-from ..litmus.asm_ast import Cond, Imm, Instr, LabelRef, Mem, Reg, Shift, Var
-from ..litmus.parse_asm import format_instr
+from ..litmus.asm_ast import BarrierOpt, Cond, Imm, Instr, LabelRef, Mem, Reg, Shift, Var
+from ..litmus.parse_asm import RISCV_ABI_NAMES, format_instr
 from .values import evaluate
 from .c_walk import Sym, ThreadBuilder, const
 from .program import Literal, Value, VBranch, VConst, VOp, VRead
@@ -765,7 +771,164 @@ class PpcIsa(Isa):
         return Jump(lab.name, self.condition(tb, s["cond"], instr))
 
 
-_ISAS: dict[str, type[Isa]] = {"X86": X86Isa, "AArch64": A64Isa, "PPC": PpcIsa}
+# ------------------------------------------------------------------ RISCV
+
+_RV_REG = re.compile(r"x(\d+)")
+_RV_ANNOTATION = re.compile(r"(.*?)((?:\.aq\.rl|\.aqrl|\.aq|\.rl)?)")
+
+
+class RiscvIsa(Isa):
+    """RISC-V (RV64GC): loads and stores (with herd7's .aq/.rl extension),
+    LR/SC, AMOs with annotations, every FENCE form, integer arithmetic and
+    compare-and-branch instructions."""
+
+    arch = "RISCV"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.abi = RISCV_ABI_NAMES
+        self.aliases: dict[int, list[str]] = {}
+        for name, n in RISCV_ABI_NAMES.items():
+            self.aliases.setdefault(n, []).append(name)
+
+    def reg_key(self, name: str) -> Optional[str]:
+        m = _RV_REG.fullmatch(name)
+        n = int(m.group(1)) if m and int(m.group(1)) < 32 else self.abi.get(name)
+        if n is None:
+            raise KeyError(name)
+        return None if n == 0 else f"x{n}"
+
+    def final_registers(self, regs: dict[str, Sym]) -> dict[str, Value]:
+        out: dict[str, Value] = {}
+        for k, s in regs.items():
+            if k.startswith("#"):
+                continue
+            out[k] = s.value
+            m = _RV_REG.fullmatch(k)
+            for alias in self.aliases.get(int(m.group(1)), []) if m else []:
+                out[alias] = s.value
+        return out
+
+    def lookup(self, instr: Instr) -> Optional[dict[str, Any]]:
+        """An entry of the table: the mnemonic itself, or its family (`lw`,
+        `lr.w`, `amoadd.d`) with the ordering its annotation suffix gives."""
+        name = instr.mnemonic.lower()
+        s = self.table.get(name)
+        if s is not None and "op" in s:
+            return s
+        m = _RV_ANNOTATION.fullmatch(name)
+        assert m is not None
+        base, suffix = m.group(1), m.group(2)
+        fam = self.table["families"].get(base)
+        if fam is None or suffix not in fam.get("annotations", [""]):
+            return None
+        tags = list(self.table["annotations"][suffix])
+        if tags == fam.get("alone_ignored"):  # lr.rl and sc.aq carry no annotation
+            tags = []
+        return dict(fam, tags=fam.get("tags", []) + tags)
+
+    def address(self, tb, m: Any, instr: Instr) -> Sym:
+        if not isinstance(m, Mem) or not isinstance(m.base, Reg):
+            raise tb.error(f"expected a memory operand d(rs1) in '{self.text(instr)}'", instr.pos)
+        off = m.offset.value if isinstance(m.offset, Imm) else 0
+        return fold("+", self.get(tb, m.base, instr), const(off))
+
+    # memory ---------------------------------------------------------------
+
+    def op_load(self, tb, instr, s) -> None:
+        rd, mem = self.operands(tb, instr, 2)
+        r = self.read(tb, instr, s["tags"], self.address(tb, mem, instr))
+        self.set(tb, rd, tb.read_sym(r), instr)
+
+    def op_store(self, tb, instr, s) -> None:
+        rs2, mem = self.operands(tb, instr, 2)
+        self.write(tb, instr, s["tags"], self.address(tb, mem, instr), self.get(tb, rs2, instr))
+
+    def op_load_excl(self, tb, instr, s) -> None:
+        rd, mem = self.operands(tb, instr, 2)
+        self.set(tb, rd, self.load_exclusive(tb, instr, s["tags"], self.address(tb, mem, instr)), instr)
+
+    def op_store_excl(self, tb, instr, s) -> None:
+        rd, rs2, mem = self.operands(tb, instr, 3)
+        before = len(tb.pb.events)
+        b = self.store_exclusive(tb, instr, s["tags"], self.address(tb, mem, instr), self.get(tb, rs2, instr))
+        if b is None:
+            self.set(tb, rd, const(1), instr)
+            return
+        deps = frozenset((e.eid, e.guard) for e in tb.pb.events[before:] if e.kind == "W")
+        self.set(tb, rd, Sym(VOp("ite", (VBranch(b), VConst(0), VConst(1))), deps), instr)
+
+    def op_amo(self, tb, instr, s) -> None:
+        rd, rs2, mem = self.operands(tb, instr, 3)
+        operand = self.get(tb, rs2, instr)
+        op = s["operator"]
+
+        def new(old: Sym) -> Sym:
+            if op == "swap":
+                return operand
+            if op in ("max", "min"):
+                return fold("ite", fold(">" if op == "max" else "<", old, operand), old, operand)
+            return operate(op, old, operand)
+
+        r = self.rmw(tb, instr, s["tags"], s["tags"], self.address(tb, mem, instr), new)
+        self.set(tb, rd, tb.read_sym(r), instr)
+
+    def op_fence(self, tb, instr, s) -> None:
+        if s.get("tags"):  # fence.tso, fence.i
+            self.fence(tb, instr, s["tags"])
+            return
+        ops = self.operands(tb, instr, 0, 2)
+        if len(ops) == 1:
+            raise tb.error("a fence names both its predecessor and successor sets: 'fence rw,rw'", instr.pos)
+        sets = [o.name.lower() if isinstance(o, BarrierOpt) else "" for o in ops] or ["iorw", "iorw"]
+        if not all(sets):
+            raise tb.error(f"expected 'fence PRED,SUCC' with sets of i, o, r, w in '{self.text(instr)}'",
+                           instr.pos)
+        pred, succ = ("".join(c for c in x if c in "rw") for x in sets)
+        # the i and o bits order device input and output, outside main memory
+        self.fence(tb, instr, [f"Fence.{pred}.{succ}" if pred and succ else "Fence.io"])
+
+    def op_nop(self, tb, instr, s) -> None:
+        pass
+
+    # arithmetic -------------------------------------------------------------
+
+    def op_li(self, tb, instr, s) -> None:
+        rd, imm = self.operands(tb, instr, 2)
+        if not isinstance(imm, Imm):
+            raise tb.error(f"expected an immediate in '{self.text(instr)}'", instr.pos)
+        self.set(tb, rd, const(imm.value << s.get("shift", 0)), instr)
+
+    def op_move(self, tb, instr, s) -> None:
+        rd, rs = self.operands(tb, instr, 2)
+        self.set(tb, rd, self.get(tb, rs, instr), instr)
+
+    def op_alu(self, tb, instr, s) -> None:
+        rd, rs1, src = self.operands(tb, instr, 3)
+        if isinstance(src, Imm) != bool(s.get("immediate")):
+            kind = "an immediate" if s.get("immediate") else "a register"
+            raise tb.error(f"'{instr.mnemonic}' takes {kind} last: '{self.text(instr)}'", instr.pos)
+        self.set(tb, rd, operate(s["operator"], self.get(tb, rs1, instr), self.get(tb, src, instr)), instr)
+
+    # branches -------------------------------------------------------------
+
+    def jump(self, tb, instr) -> Optional[Jump]:
+        s = self.lookup(instr)
+        op = s.get("op") if s else None
+        if op == "jump":
+            (lab,) = self.operands(tb, instr, 1)
+            return Jump(A64Isa._label(tb, lab, instr), None)
+        if op == "bcc":
+            a, b, lab = self.operands(tb, instr, 3)
+            return Jump(A64Isa._label(tb, lab, instr),
+                        fold(s["cond"], self.get(tb, a, instr), self.get(tb, b, instr)))
+        if op == "bccz":
+            a, lab = self.operands(tb, instr, 2)
+            return Jump(A64Isa._label(tb, lab, instr), fold(s["cond"], self.get(tb, a, instr), const(0)))
+        return None
+
+
+_ISAS: dict[str, type[Isa]] = {"X86": X86Isa, "AArch64": A64Isa, "PPC": PpcIsa, "RISCV": RiscvIsa}
 
 
 def isa_for(arch: str) -> Isa:

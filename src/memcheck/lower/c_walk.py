@@ -19,24 +19,12 @@ from .expand import BUILTIN_TYPES, builtin_keyword, expand_call
 from .herd_index import Index
 from .program import (Branch, Constraint, Event, Literal, Program, Value,
                       VBranch, VConst, VOp, VRead)
+from .loops import Frame, LoopOptions, walk_loop
+from .paths import Path, guard_value, meet, merge_registers, select_registers  # noqa: F401
+from .sym import Dep, Sym, const  # noqa: F401  (the walker's values, used by every target)
 
 ADDRESS_BASE = 1 << 32  # addresses of shared variables: far from test integers
 ADDRESS_STRIDE = 8
-
-# A dependency source: (read event, guard under which the value came from it)
-Dep = tuple[int, tuple[Literal, ...]]
-
-
-@dataclass(frozen=True)
-class Sym:
-    """A value during symbolic execution and the reads it depends on."""
-    value: Value
-    deps: frozenset[Dep] = frozenset()
-
-
-def const(v: int) -> Sym:
-    return Sym(VConst(v))
-
 
 class Target(Protocol):
     """What a lowering target provides to the walker: `call` for a call of
@@ -52,14 +40,25 @@ class Target(Protocol):
 
 @dataclass
 class ProgramBuilder:
-    """Accumulates the Program shared by all threads."""
+    """Accumulates the Program shared by all threads.  A `scratch` builder
+    holds a trial walk (lower/loops.py) that is thrown away: targets keep
+    no record of what they lower there."""
     target: str
     locations: dict[str, int]
     events: list[Event] = field(default_factory=list)
     program: Program = None  # type: ignore[assignment]
+    loop_options: LoopOptions = field(default_factory=LoopOptions)
+    scratch: bool = False
 
     def __post_init__(self) -> None:
         self.program = Program(self.target, self.events, self.locations)
+
+    def trial(self) -> "ProgramBuilder":
+        """A scratch builder numbering events and branches after this one's."""
+        pb = ProgramBuilder(self.target, self.locations, list(self.events), None,  # type: ignore[arg-type]
+                            self.loop_options, True)
+        pb.program.branches = list(self.program.branches)
+        return pb
 
     def new_branch(self, thread: int, cond: Optional[Value],
                    guard: tuple[Literal, ...], line: int) -> int:
@@ -82,6 +81,13 @@ class ThreadBuilder:
         self.thread_events: list[int] = []
         self.ctrl_past_join = ctrl_past_join
         self.params = {p.name: p for p in thread.params}
+        self.thread = thread
+        # control flow: the path has left (break, continue, a loop cut off);
+        # the loops being walked; the paths cut off; registers assigned
+        self.dead = False
+        self.frames: list[Frame] = []
+        self.cuts: list[Path] = []
+        self.assigned: set[str] = set()
         # herd7's instruction index (it numbers srcu cookies) and the depth
         # of blocks (herd7 counts declarations in blocks only)
         self.instruction = Index()
@@ -156,6 +162,56 @@ class ThreadBuilder:
         """A new two-way branch of this thread at the current point."""
         return self.pb.new_branch(self.tid, cond, self.guard, line)
 
+    # -------------------------------------------------------- control flow
+
+    def here(self) -> Path:
+        """The walk's current point."""
+        return Path(self.guard, dict(self.regs), self.instruction, self.ctrl)
+
+    def resume(self, p: Path) -> None:
+        """Go on from point `p`."""
+        self.guard, self.regs, self.instruction, self.ctrl = p.guard, dict(p.regs), p.index, p.ctrl
+        self.dead = False
+
+    def join(self, base: tuple[Literal, ...], paths: list[Path], line: int,
+             whole_ctrl: frozenset[Dep]) -> None:
+        """Go on where `paths` (each under `base`) meet: dead when there are
+        none; under `base` itself, with `whole_ctrl`, when they are every
+        way on from it; else under the literals saying which were taken, or,
+        when no conjunction says it, under a branch of its own (what follows
+        depends on their tests by ctrl)."""
+        if not paths:
+            self.dead = True
+            return
+        m = meet(base, paths)
+        self.regs, self.instruction, self.dead = dict(m.regs), m.index, False
+        if m.suffix is not None:
+            self.guard = base + m.suffix
+            self.ctrl = m.ctrl if m.suffix else whole_ctrl
+            return
+        j = self.pb.new_branch(self.tid, m.alive, base, line)
+        self.guard = base + (Literal(j, True),)
+        self.ctrl = m.ctrl
+
+    def scratch(self, unknown: frozenset[str]) -> "ThreadBuilder":
+        """A builder on a scratch copy of the program, at this point, the
+        registers `unknown` holding unknown values (reads of no event)."""
+        s = ThreadBuilder(self.pb.trial(), self.test, self.thread, self.ctrl_past_join)
+        s.pb_target = self.pb_target
+        s.regs = dict(self.regs)
+        for k, name in enumerate(sorted(unknown)):
+            s.regs[name] = Sym(VRead(-1 - k))
+        s.guard, s.instruction, s.depth, s.label = self.guard, self.instruction, self.depth, self.label
+        return s
+
+    def final_registers(self) -> dict[str, Value]:
+        """Each register's value at the end of the thread, or where the
+        thread was cut off (a loop's execution going on past its bound)."""
+        choices = [(guard_value(p.guard), p.guard, p.regs) for p in self.cuts]
+        if not self.dead or not choices:
+            choices.append((VConst(1), (), self.regs))
+        return {n: v.value for n, v in select_registers(choices).items()}
+
     # --------------------------------------------------------- expressions
 
     def address_of(self, e: A.Expr) -> Sym:
@@ -200,11 +256,16 @@ class ThreadBuilder:
             op = "neg" if e.op == "-" else e.op
             return Sym(VOp(op, (v.value,)), v.deps)
         if isinstance(e, A.BinOp):
+            if e.op in ("&&", "||") and has_effects(e.right):
+                return self.short_circuit(e)
             l, r = self.expr(e.left), self.expr(e.right)
             return Sym(VOp(e.op, (l.value, r.value)), l.deps | r.deps)
         if isinstance(e, A.Cond):
             c, t, o = self.expr(e.cond), self.expr(e.then), self.expr(e.other)
             return Sym(VOp("ite", (c.value, t.value, o.value)), c.deps | t.deps | o.deps)
+        if isinstance(e, A.StmtExpr):
+            self.nested(e.body, False)
+            return const(0) if self.dead else self.expr(e.value)  # dead: no execution goes on
         if isinstance(e, A.Call):
             v = self.pb_target.call(self, e, False)
             if v is None:
@@ -217,12 +278,36 @@ class ThreadBuilder:
             return v
         raise self.error(f"unsupported expression {type(e).__name__}", getattr(e, "pos", A.NOPOS))
 
+    def short_circuit(self, e: A.BinOp) -> Sym:
+        """`a && b`, `a || b` as C runs them: b only when a does not decide
+        (its events under a branch on a)."""
+        left = self.expr(e.left)
+        b = self.fork(left.value, e.pos.line)
+        start = self.here()
+        runs_right = e.op == "&&"  # && goes on when a holds, || when it does not
+        values: dict[bool, Sym] = {not runs_right: const(0 if runs_right else 1)}
+        ends: list[Path] = [Path(start.guard + (Literal(b, not runs_right),), start.regs, start.index,
+                                 start.ctrl)]
+        self.resume(Path(start.guard + (Literal(b, runs_right),), start.regs, start.index,
+                         start.ctrl | left.deps))
+        right = self.expr(e.right)
+        values[runs_right] = Sym(VOp("!=", (right.value, VConst(0))), right.deps)
+        if not self.dead:
+            ends.append(self.here())
+        self.join(start.guard, ends, e.pos.line, start.ctrl)
+        t, o = values[True], values[False]
+        deps = frozenset((src, g + (Literal(b, True),)) for src, g in t.deps) | \
+            frozenset((src, g + (Literal(b, False),)) for src, g in o.deps)
+        return Sym(VOp("ite", (VBranch(b), t.value, o.value)), deps)
+
     # ---------------------------------------------------------- statements
 
     pb_target: Target  # set by lower_c
 
     def stmts(self, body: tuple[A.Stmt, ...]) -> None:
         for s in body:
+            if self.dead:
+                return
             self.stmt(s)
 
     def nested(self, body: tuple[A.Stmt, ...], block: bool) -> None:
@@ -243,9 +328,11 @@ class ThreadBuilder:
             self.instruction = self.instruction.plus(1)
         if isinstance(s, A.Decl):
             self.regs[s.name] = self.expr(s.init) if s.init is not None else self.regs.get(s.name, const(0))
+            self.assigned.add(s.name)
         elif isinstance(s, A.Assign):
             if isinstance(s.target, A.Name) and s.target.name not in self.params:
                 self.regs[s.target.name] = self.expr(s.value)
+                self.assigned.add(s.target.name)
             elif isinstance(s.target, A.Deref):
                 addr = self.expr(s.target.expr)
                 val = self.expr(s.value)
@@ -266,46 +353,46 @@ class ThreadBuilder:
             self.if_stmt(s)
         elif isinstance(s, A.Block):
             self.nested(s.body, False)  # the block's own instruction is counted above
-        elif isinstance(s, A.While):
-            raise self.error("loops are not supported: unroll the loop in the test", s.pos)
+        elif isinstance(s, (A.While, A.DoWhile, A.For)):
+            walk_loop(self, s)
+        elif isinstance(s, (A.Break, A.Continue)):
+            if not self.frames:
+                word = "break" if isinstance(s, A.Break) else "continue"
+                raise self.error(f"'{word}' outside a loop", s.pos)
+            frame = self.frames[-1]
+            (frame.breaks if isinstance(s, A.Break) else frame.continues).append(self.here())
+            self.dead = True
         else:
             raise self.error(f"unsupported statement {type(s).__name__}", getattr(s, "pos", A.NOPOS))
 
     def if_stmt(self, s: A.If) -> None:
         cond = self.expr(s.cond)
         b = self.fork(cond.value, s.pos.line)
-        saved_guard, saved_ctrl, saved_regs = self.guard, self.ctrl, dict(self.regs)
-        self.ctrl = saved_ctrl | cond.deps
-        # herd7 counts both legs from one past the if, and goes on from the leg taken
+        start = self.here()
+        # herd7 counts both legs from one past the if (an absent else from
+        # the if itself), and goes on from the leg taken
         at_if = self.instruction
-        self.instruction = at_if.plus(1)
-        self.guard = saved_guard + (Literal(b, True),)
-        self.nested(s.then, s.braced[0])
-        then_regs, then_index = self.regs, self.instruction
-        self.regs = dict(saved_regs)
-        self.instruction = at_if.plus(1)
-        self.guard = saved_guard + (Literal(b, False),)
-        self.nested(s.other, s.braced[1])
-        else_regs = self.regs
-        self.instruction = Index.join(b, then_index, self.instruction if s.other else at_if)
-        self.guard = saved_guard
-        self.ctrl = saved_ctrl | cond.deps if self.ctrl_past_join else saved_ctrl
-        self.regs = merge_registers(b, then_regs, else_regs)
+        ends: list[Path] = []
+        for side, body, braced in ((True, s.then, s.braced[0]), (False, s.other, s.braced[1])):
+            index = at_if.plus(1) if side or s.other else at_if
+            self.resume(Path(start.guard + (Literal(b, side),), start.regs, index, start.ctrl | cond.deps))
+            self.nested(body, braced)
+            if not self.dead:
+                ends.append(self.here())
+        after = start.ctrl | cond.deps if self.ctrl_past_join else start.ctrl
+        self.join(start.guard, ends, s.pos.line, after)
 
 
-def merge_registers(b: int, then_regs: dict[str, Sym], else_regs: dict[str, Sym]) -> dict[str, Sym]:
-    """Registers after an if: a value chosen by the branch where they differ."""
-    merged: dict[str, Sym] = {}
-    for name in set(then_regs) | set(else_regs):
-        t = then_regs.get(name, const(0))
-        o = else_regs.get(name, const(0))
-        if t == o:
-            merged[name] = t
-            continue
-        deps = frozenset((src, g + (Literal(b, True),)) for src, g in t.deps) | \
-            frozenset((src, g + (Literal(b, False),)) for src, g in o.deps)
-        merged[name] = Sym(VOp("ite", (VBranch(b), t.value, o.value)), deps)
-    return merged
+def has_effects(e: A.Expr) -> bool:
+    """Does evaluating `e` make events (a call, a read, a builtin)?"""
+    stack: list = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (A.Call, A.Deref, A.StmtExpr) + BUILTIN_TYPES):
+            return True
+        stack.extend(getattr(x, f) for f in ("left", "right", "expr", "cond", "then", "other")
+                     if getattr(x, f, None) is not None)
+    return False
 
 
 def collect_locations(test: A.Test) -> dict[str, int]:
@@ -339,10 +426,12 @@ def init_value(test, v: Optional[A.InitValue], locations: dict[str, int]) -> int
     return locations[v.name]
 
 
-def lower_c(test: A.Test, target: Target, ctrl_past_join: bool = False) -> Program:
-    """Lower a C litmus test to the events `target` gives its primitives."""
+def lower_c(test: A.Test, target: Target, ctrl_past_join: bool = False,
+            loops: LoopOptions = LoopOptions()) -> Program:
+    """Lower a C litmus test to the events `target` gives its primitives,
+    loops as `loops` says."""
     locations = collect_locations(test)
-    pb = ProgramBuilder(target.name, locations)
+    pb = ProgramBuilder(target.name, locations, loop_options=loops)
     inits = {i.name: i for i in test.init if i.thread is None}
     for name, addr in locations.items():
         i = inits.get(name)
@@ -360,5 +449,5 @@ def lower_c(test: A.Test, target: Target, ctrl_past_join: bool = False) -> Progr
         tb.pb_target = target
         tb.regs.update(reg_inits.get(thread.index, {}))
         tb.stmts(thread.body)
-        prog.registers[thread.index] = {n: s.value for n, s in tb.regs.items()}
+        prog.registers[thread.index] = tb.final_registers()
     return prog

@@ -94,7 +94,7 @@ class _Expander:
             v = getattr(node, f.name)
             if f.name == "pos":
                 changes["pos"] = self.site
-            elif isinstance(v, tuple) and v and not isinstance(v[0], str):
+            elif isinstance(v, tuple) and v and not isinstance(v[0], (str, bool)):
                 changes[f.name] = self.stmts(v, env)
             elif dataclasses.is_dataclass(v):
                 changes[f.name] = self.expr(v, env)

@@ -4,8 +4,8 @@ What a primitive is comes from its expansion by memcheck's own
 models/lkmm.def into herd's builtins (an `__xchg` tagged mb, a `__load`
 tagged acquire, ...); the architecture's table (x86.toml, arm64.toml,
 power.toml) says which events each builtin and tag compiles to there
-(`rmw.mb`, `load.acquire`), with variants for other atomics or older
-kernels.  Control and address dependencies come from the C walker: an `if`
+(`rmw.mb`, `load.acquire`), with variants for other atomics or other
+kernel generations.  Control and address dependencies come from the C walker: an `if`
 is a conditional branch, a pointer read and dereferenced is an address
 dependency.
 """
@@ -24,20 +24,21 @@ from .expand import default_macros
 from .lkmm import LOCKED, UNLOCKED, choose, update, with_branch
 from .program import VBranch, VConst, VOp, VRead
 
-ARCHITECTURES = ("x86", "arm64", "power")
+ARCHITECTURES = ("x86", "arm64", "power", "riscv")
 
 
 def arch_steps(arch: str, variant: str = "") -> dict[str, list[dict[str, Any]]]:
-    """The step table of `arch`, with `variant`'s entries laid over it."""
+    """The step table of `arch`, with the entries of `variant` laid over it
+    (several variants joined by '+' are laid over in turn: `llsc+ticket`)."""
     text = resources.files("memcheck.lower").joinpath("tables", f"{arch}.toml").read_bytes()
     data = tomllib.loads(text.decode())
     steps = dict(data["steps"])
-    if variant:
-        variants = data.get("variants", {})
-        if variant not in variants:
+    variants = data.get("variants", {})
+    for name in filter(None, variant.split("+")):
+        if name not in variants:
             known = ", ".join(sorted(variants)) or "none"
-            raise MemcheckError(f"no lowering variant '{variant}' for {arch} (known: {known})")
-        steps.update({k: v for k, v in variants[variant].items() if k != "description"})
+            raise MemcheckError(f"no lowering variant '{name}' for {arch} (known: {known})")
+        steps.update({k: v for k, v in variants[name].items() if k != "description"})
     return steps
 
 
@@ -69,6 +70,7 @@ class HardwareTarget:
         if seq is None:
             raise b.error(f"'{label}' has no {self.name} lowering", node.pos)
         read: Optional[int] = None
+        written: Optional[int] = None
         for step in seq:
             if "fence" in step:
                 b.emit("F", set(step["fence"]), None, None, line, label)
@@ -79,11 +81,14 @@ class HardwareTarget:
             elif "rmw" in step:
                 rtags, wtags = step["rmw"]
                 read = b.emit("R", set(rtags), addr, None, line, label)
-                w = b.emit("W", set(wtags), addr, value(b.read_sym(read)), line, label)
-                b.rmw(read, w)
+                written = b.emit("W", set(wtags), addr, value(b.read_sym(read)), line, label)
+                b.rmw(read, written)
             elif step.get("ctrl"):
-                if read is not None:
-                    b.ctrl = b.ctrl | {(read, ())}
+                # a branch on the value read (true, "read") or on a
+                # store-conditional's status ("write"): later events depend on it
+                sources = step["ctrl"] if isinstance(step["ctrl"], list) else ["read"]
+                found = {"read": read, "write": written}
+                b.ctrl = b.ctrl | {(found[k], ()) for k in sources if found.get(k) is not None}
             else:
                 raise b.error(f"bad step {step} in the {self.name} table", node.pos)
         return read
@@ -129,7 +134,8 @@ class HardwareTarget:
         if isinstance(n, A.TryLock):
             addr = b.expr(n.loc)
             br = b.fork(None, n.pos.line)
-            with_branch(b, br, True, lambda: self._lock(b, n, addr))
+            key = "trylock" if "trylock" in self.steps else "lock"
+            with_branch(b, br, True, lambda: self._lock(b, n, addr, key))
             with_branch(b, br, False, lambda: self._saw(b, n, "trylock-fail", addr, "!="))
             return Sym(VBranch(br))
         if isinstance(n, A.IsLocked):
@@ -137,8 +143,8 @@ class HardwareTarget:
             return Sym(VOp("!=", (v.value, VConst(UNLOCKED))), v.deps)
         raise b.error(f"'{b.label_of(n)}' has no {self.name} lowering", n.pos)
 
-    def _lock(self, b: ThreadBuilder, n, addr: Sym) -> None:
-        r = self._run(b, n, "lock", addr, lambda _: const(LOCKED))
+    def _lock(self, b: ThreadBuilder, n, addr: Sym, key: str = "lock") -> None:
+        r = self._run(b, n, key, addr, lambda _: const(LOCKED))
         b.constrain(VOp("==", (VRead(r), VConst(UNLOCKED))))
 
     def _saw(self, b: ThreadBuilder, n, key: str, addr: Sym, cmp: str) -> None:
@@ -164,7 +170,7 @@ class HardwareTarget:
         found: dict[bool, int] = {}
 
         def success() -> None:
-            r = self._run(b, n, f"rmw.{order}", addr, lambda _old: new)
+            r = self._run(b, n, self._cas_key(order), addr, lambda _old: new)
             b.constrain(VOp("==", (VRead(r), old.value)))
             found[True] = r
 
@@ -177,13 +183,19 @@ class HardwareTarget:
         with_branch(b, br, False, failure)
         return choose(br, b.read_sym(found[True]), b.read_sym(found[False]))
 
+    def _cas_key(self, order: str) -> str:
+        """A successful compare-and-swap: its own entry where the table has
+        one (RISC-V's LR/SC cmpxchg beside its AMOs), else the RMW's."""
+        key = f"cmpxchg.{order}"
+        return key if key in self.steps else f"rmw.{order}"
+
     def _add_unless(self, b: ThreadBuilder, n: A.AddUnless) -> Sym:
         addr, value, limit = b.expr(n.loc), b.expr(n.value), b.expr(n.limit)
         order = tag_of(n.tags, "mb")  # herd7's legacy atomic_add_unless is fully ordered
         br = b.fork(None, n.pos.line)
 
         def success() -> None:
-            r = self._run(b, n, f"rmw.{order}", addr, lambda old: update("+", old, value))
+            r = self._run(b, n, self._cas_key(order), addr, lambda old: update("+", old, value))
             b.constrain(VOp("!=", (VRead(r), limit.value)))
 
         def failure() -> None:

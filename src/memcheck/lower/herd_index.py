@@ -5,6 +5,9 @@ herd7 counts one per instruction it runs: each statement, each block
 it, an `if` and, once more, the start of its legs.  Both legs of an `if`
 count from the same point and what follows counts on from the leg taken, so
 after an `if` whose legs differ in length the index is one number per leg.
+A `while` counts one more each time its condition is tested (herd7 runs it
+again as a new instruction), its body as an if's leg, and what follows
+counts on from the test that left it.
 """
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from .program import Value, VBranch, VConst, VOp
 @dataclass(frozen=True)
 class Index:
     """A count, plus `base`: a number, or (`legs`) one count per leg of an
-    earlier if, chosen by its branch."""
+    earlier branching, chosen by a condition (a branch's value, or which
+    way a loop was left)."""
     base: int = 0
-    legs: Optional[tuple[int, "Index", "Index"]] = None  # (branch, then, else)
+    legs: Optional[tuple[Value, "Index", "Index"]] = None  # (condition, then, else)
 
     def plus(self, k: int) -> "Index":
         return Index(self.base + k, self.legs)
@@ -27,12 +31,17 @@ class Index:
     @staticmethod
     def join(branch: int, then: "Index", other: "Index") -> "Index":
         """The index after an if: the then leg's when its branch is taken."""
-        return then if then == other else Index(0, (branch, then, other))
+        return Index.choose(VBranch(branch), then, other)
+
+    @staticmethod
+    def choose(cond: Value, then: "Index", other: "Index") -> "Index":
+        """`then` when `cond` holds, else `other`."""
+        return then if then == other else Index(0, (cond, then, other))
 
     def value(self, f: Callable[[int], int], offset: int = 0) -> Value:
         """f of the index, as a value (an `ite` on the branches that decide it)."""
         if self.legs is None:
             return VConst(f(self.base + offset))
-        branch, then, other = self.legs
-        return VOp("ite", (VBranch(branch), then.value(f, offset + self.base),
+        cond, then, other = self.legs
+        return VOp("ite", (cond, then.value(f, offset + self.base),
                            other.value(f, offset + self.base)))

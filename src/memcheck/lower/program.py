@@ -106,6 +106,34 @@ class Constraint:
     guard: tuple[Literal, ...] = ()
 
 
+Guard = tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class LoopRecord:
+    """One loop as lowered (a loop inside an unrolled one: once per copy).
+
+    `kind` is 'unrolled' (herd7's: `--unroll N` iterations, executions
+    needing more are cut off) or 'await' (its iterations only read, judged
+    without a bound: one iteration stands for all, the last).  Under a
+    guard of `cut` an execution goes on past what was lowered: an unrolled
+    loop's execution is cut off, an await is still waiting; either way no
+    complete execution takes it.  `limit`: the guards under which an
+    execution needs more than `--unroll N` iterations (herd7's `Loop`
+    line).  `waiting`: an await's reads of its last iteration, which a
+    stuck await (flag `hang`) reads from the coherence-last writes."""
+    line: int
+    col: int
+    kind: str
+    cut: tuple[Guard, ...] = ()
+    limit: tuple[Guard, ...] = ()
+    waiting: tuple[int, ...] = ()
+
+    @property
+    def is_await(self) -> bool:
+        return self.kind == "await"
+
+
 @dataclass
 class Program:
     """All events of a test and their static relations, per target."""
@@ -132,6 +160,7 @@ class Program:
     # further static relations, guarded as the dependencies are: iico_data,
     # iico_ctrl, iico_order and rf-reg between register and memory events
     relations: dict[str, set[tuple[int, int, tuple[Literal, ...]]]] = field(default_factory=dict)
+    loops: list[LoopRecord] = field(default_factory=list)
 
     def address_name(self, value: int) -> Optional[str]:
         """The variable whose address `value` is, if any."""

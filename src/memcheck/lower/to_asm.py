@@ -1,4 +1,4 @@
-"""Kernel C litmus tests compiled to herd7 assembly tests (X86, AArch64, PPC).
+"""Kernel C litmus tests compiled to herd7 assembly tests (X86, AArch64, PPC, RISCV).
 
 `memcheck lower` prints them so a reviewer can cross-check with herd7 or run
 them on silicon with litmus7.  A primitive is its expansion by memcheck's
@@ -6,8 +6,10 @@ own models/lkmm.def into herd's builtins; which instructions each builtin
 becomes is data: tables/<arch>.asm.toml holds, per key of the event table
 (<arch>.toml), the instruction templates giving those same events.  This module is the C
 side: registers mapped to machine registers, expressions to ALU
-instructions, `if` to a compare and a forward branch, the condition
-rewritten over machine registers.  Retry loops cannot be written: a lock or
+instructions, `if` to a compare and a forward branch (one compare-and-branch
+on RISC-V), the condition
+rewritten over machine registers.  Loops are refused (the printed code is
+loop-free, as memcheck's own assembly tests are).  Retry loops cannot be written: a lock or
 store-exclusive is one attempt, and the test's filter keeps the executions
 where every attempt succeeded (the thread's `ok` register is 0).
 """
@@ -26,6 +28,8 @@ from ..litmus.def_ast import Macros
 from .expand import BUILTIN_TYPES, builtin_keyword, default_macros, expand_call
 from .hardware import ARCHITECTURES, tag_of
 
+LOOPS = ("memcheck lower prints loop-free {arch} code: this loop cannot be printed; judge the C "
+         "test itself (memcheck run, or herd7 -unroll N)")
 _INVERSE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 _CONSTANT = {"+", "-", "^", "&", "|"}
 
@@ -45,7 +49,8 @@ class AsmTable:
 
     @classmethod
     def load(cls, arch: str, variant: str = "") -> "AsmTable":
-        """The table of `arch` with `variant`'s entries (and its base's) laid over it."""
+        """The table of `arch` with `variant`'s entries (and its base's) laid over it;
+        variants joined by '+' are laid over in turn."""
         if arch not in ARCHITECTURES:
             raise MemcheckError(f"unknown architecture '{arch}' (known: {', '.join(ARCHITECTURES)})")
         raw = resources.files("memcheck.lower").joinpath("tables", f"{arch}.asm.toml").read_bytes()
@@ -53,11 +58,14 @@ class AsmTable:
         steps = dict(data["steps"])
         variants = data.get("variants", {})
         chain: list[str] = []
-        while variant:
-            if variant not in variants:
-                raise MemcheckError(f"no assembly variant '{variant}' for {arch}")
-            chain.insert(0, variant)
-            variant = variants[variant].get("base", "")
+        for name in filter(None, variant.split("+")):  # `llsc+ticket`: laid over in turn
+            bases: list[str] = []
+            while name:
+                if name not in variants:
+                    raise MemcheckError(f"no assembly variant '{name}' for {arch}")
+                bases.insert(0, name)
+                name = variants[name].get("base", "")
+            chain += bases
         for v in chain:
             steps.update({k: s for k, s in variants[v].items() if k != "base"})
         syntax = {k: v for k, v in data.items() if isinstance(v, (str, bool))}
@@ -170,6 +178,8 @@ class ThreadCompiler:
         pos = getattr(e, "pos", A.NOPOS)
         if isinstance(e, A.IntLit):
             return Imm(e.value)
+        if isinstance(e, A.StmtExpr):  # the waiting primitives: loops
+            raise self.error(LOOPS.format(arch=self.table.arch), pos)
         if isinstance(e, A.Name):
             if e.name in self.deferred:
                 self.materialise(e.name, pos)
@@ -374,6 +384,8 @@ class ThreadCompiler:
             self.if_stmt(s)
         elif isinstance(s, A.Block):
             self.stmts(s.body)
+        elif isinstance(s, (A.While, A.DoWhile, A.For, A.Break, A.Continue)):
+            raise self.error(LOOPS.format(arch=self.table.arch), s.pos)
         else:
             raise self.error(f"no {self.table.arch} instructions for a {type(s).__name__}",
                              getattr(s, "pos", A.NOPOS))
@@ -424,6 +436,10 @@ class ThreadCompiler:
     def compare(self, a: str, b: Val, op: str, label: str) -> None:
         """Compare and branch to `label` when `op` holds."""
         syn = self.table.syntax
+        if "compare" not in syn:  # compare-and-branch (RISC-V): the branch names both registers
+            bt = syn["zero"] if b == Imm(0) else self.reg(b, A.NOPOS)
+            self.emit(self.table.branch[op], a=a, b=bt, L=label)
+            return
         if isinstance(b, Imm):
             self.emit(syn.get("compare_imm", syn["compare"]), a=a,
                       b=syn["imm"].format(n=b.value) if "compare_imm" not in syn else str(b.value))
@@ -459,7 +475,7 @@ class ThreadCompiler:
 # ------------------------------------------------------------------- tests
 
 def lower_to_asm(test: A.Test, arch: str, variant: str = "") -> AsmLowering:
-    """The C test `test` as a herd7 assembly test of `arch` (x86, arm64, power)."""
+    """The C test `test` as a herd7 assembly test of `arch` (x86, arm64, power, riscv)."""
     table = AsmTable.load(arch, variant)
     macros = default_macros()
     locations = _locations(test)

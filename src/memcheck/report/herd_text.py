@@ -25,7 +25,7 @@ def format_verdict(v: Verdict) -> str:
         head = f"Witnesses found {len(v.states)} ({why}states not enumerated)"
     lines = [f"Test {v.name} {kind}", head]
     lines += [format_state(s) for s in v.states]
-    lines.append("Ok" if v.ok else "No")
+    lines.append(("Loop " if v.loop_limit else "") + ("Ok" if v.ok else "No"))
     if v.exhaustive:
         lines.append("Witnesses")
         if v.quantifier == "~exists":
@@ -39,3 +39,10 @@ def format_verdict(v: Verdict) -> str:
     lines.append(f"Observation {v.name} {v.observation}{counts}")
     lines.append(f"Time {v.name} {v.seconds:.2f}")
     return "\n".join(lines) + "\n"
+
+
+def loop_warning(v: Verdict) -> str:
+    """herd7's warning (on stderr, after the block) when an unrolled loop
+    was cut: outcomes needing more iterations are missing."""
+    return (f'Warning: File "{v.file}": unrolling limit exceeded at While, '
+            "legal outcomes may be missing.")

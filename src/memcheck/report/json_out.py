@@ -25,6 +25,8 @@ def verdict_record(v: Verdict) -> dict[str, Any]:
         "exhaustive": v.exhaustive,
         "states_complete": v.states_complete,
         "execution_limit": v.limit,  # the limit that stopped the listing, if one did
+        # herd7's Loop: some execution needs more loop iterations than --unroll N
+        "loop_limit": v.loop_limit,
     }
 
 

@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import __version__
 from ..api import ARCHES, MODES
+from ..checker import ATOMICS, KERNELS
 from ..checker import model_index
 from ..corpus.pool import Died, Finished, Overran, ServingPool
 from .examples import Examples, shipped_examples
@@ -94,7 +95,7 @@ def create_app(config: ServerConfig = ServerConfig()) -> Starlette:
     async def page(request: Request) -> Response:
         return templates.TemplateResponse(request, "index.html", {
             "version": __version__, "models": list(state.models.values()), "examples": state.examples.names,
-            "modes": MODES, "arches": ARCHES, "limits": config})
+            "modes": MODES, "arches": ARCHES, "atomics": ("amo", "llsc"), "kernels": KERNELS, "limits": config})
 
     async def api_models(request: Request) -> Response:
         return JSONResponse({"models": [{"name": n, "description": s.description, "arch": s.arch}
@@ -218,9 +219,10 @@ def _job(kind: str, body: Any, state: State) -> Job:
     mode = body.get("mode", "full")
     if mode not in MODES:
         raise BadRequest(400, f"request: 'mode' must be one of {', '.join(MODES)}")
-    atomics, kernel = body.get("atomics", "lse"), body.get("kernel", "current")
-    if atomics not in ("lse", "llsc") or kernel not in ("current", "4.14"):
-        raise BadRequest(400, "request: 'atomics' must be lse or llsc, 'kernel' current or 4.14")
+    atomics, kernel = body.get("atomics", "amo"), body.get("kernel", "current")
+    if atomics not in ATOMICS or kernel not in KERNELS:
+        raise BadRequest(400, f"request: 'atomics' must be one of {', '.join(ATOMICS)}, "
+                              f"'kernel' one of {', '.join(KERNELS)}")
     arch = body.get("arch", "")
     if kind == "lower" and arch not in ARCHES:
         raise BadRequest(400, f"request: 'arch' must be one of {', '.join(ARCHES)}")

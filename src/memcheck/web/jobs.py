@@ -33,7 +33,7 @@ class Job:
     limit: float  # seconds for the whole request
     models: tuple[str, ...] = ("lkmm",)  # built-in model names, ("all",), or () for fences' default
     mode: str = "full"
-    atomics: str = "lse"
+    atomics: str = "amo"
     kernel: str = "current"
     arch: str = ""  # for "lower"
     graphs: bool = False  # "run": each result's SVG witness graph
@@ -68,7 +68,7 @@ class Sessions:
 def build_sessions() -> Sessions:
     """The default session with every model compiled and used once."""
     sessions = Sessions()
-    session = sessions.get("lse", "current")
+    session = sessions.get("amo", "current")
     for r in session.judge_each(WARM_TEST, "all"):
         r.svg()
     return sessions
