@@ -360,7 +360,11 @@ VALUE_PRIMITIVES = frozenset({"map", "cross", "linearisations", "classes-loc", "
 def frame_guard(first: dict, key: str, frame: tuple) -> None:
     """Refuse a `with` whose alternatives range over pairs that change with rf
     and co: memcheck takes the alternative the execution realises, which is
-    only sound when the pairs are fixed by the static part of the execution."""
+    only sound when the pairs are fixed by the static part of the execution.
+    An empty frame (no alternative, as when cos.cat's `cobase` is cyclic) is
+    no execution whichever is chosen, and fixes nothing."""
+    if not any(frame):
+        return
     old = first.setdefault(key, frame)
     if old != frame:
         raise CatTypeError("'with': the pairs its alternatives range over depend on rf and co; "

@@ -783,6 +783,7 @@ class RiscvIsa(Isa):
     compare-and-branch instructions."""
 
     arch = "RISCV"
+    keeps_ignored = False  # the annotations RVWMO ignores (an LR's .rl, an SC's .aq) are dropped
 
     def __init__(self) -> None:
         super().__init__()
@@ -823,7 +824,7 @@ class RiscvIsa(Isa):
         if fam is None or suffix not in fam.get("annotations", [""]):
             return None
         tags = list(self.table["annotations"][suffix])
-        if tags == fam.get("alone_ignored"):  # lr.rl and sc.aq carry no annotation
+        if tags == fam.get("alone_ignored") and not self.keeps_ignored:  # lr.rl, sc.aq: none
             tags = []
         return dict(fam, tags=fam.get("tags", []) + tags)
 

@@ -190,10 +190,40 @@ class HerdIsa:
             tb.emit("X", set(), None, None, instr.pos.line, self.text(instr))  # type: ignore[attr-defined]
 
 
-class HerdA64Isa(HerdIsa):
+class HerdReservationIsa(HerdIsa):
+    """Load-reserve/store-conditional with herd's reservation register: the
+    load writes it, the store reads it (its write controlled by it) and
+    clears it."""
+
+    def load_exclusive(self, tb, instr, tags, addr: Sym) -> Sym:
+        v = super().load_exclusive(tb, instr, tags, addr)  # type: ignore[misc]
+        if tb.registers:
+            tb.regs[RESERVATION] = tb.write_register(addr, instr.pos.line, self._what(instr, "W Res"))
+        return v
+
+    def store_exclusive(self, tb, instr, tags, addr: Sym, value: Sym) -> Optional[int]:
+        if not tb.registers:
+            return super().store_exclusive(tb, instr, tags, addr, value)  # type: ignore[misc]
+        res = tb.read_register("Res", tb.regs.get(RESERVATION, const(0)), False, instr.pos.line,
+                               self._what(instr, "R Res"))
+        r = next(d[0] for d in res.deps if d[0] in tb.current)
+        saved = tb.ctrl_from
+        tb.ctrl_from = frozenset({r}) | frozenset(d[0] for d in addr.deps if d[0] in tb.current)
+        try:
+            b = super().store_exclusive(tb, instr, tags, addr, value)  # type: ignore[misc]
+        finally:
+            tb.ctrl_from = saved
+        tb.ctrl_from = frozenset({r})
+        try:
+            tb.regs[RESERVATION] = tb.write_register(const(0), instr.pos.line, self._what(instr, "W Res"))
+        finally:
+            tb.ctrl_from = saved
+        return b
+
+
+class HerdA64Isa(HerdReservationIsa):
     """AArch64 specifics of herd's events: barriers by option, CSEL's
-    commit, the reservation register, SWP's iico_order, OP3 reading a
-    register named twice once."""
+    commit, SWP's iico_order, OP3 reading a register named twice once."""
 
     def op_barrier(self, tb, instr, s) -> None:
         ops = self.operands(tb, instr, 0, 1)  # type: ignore[attr-defined]
@@ -252,31 +282,6 @@ class HerdA64Isa(HerdIsa):
         with_guard(tb, Literal(b, False), lambda: leg(False))
         tb.regs = merge_registers(b, taken, tb.regs)
 
-    def load_exclusive(self, tb, instr, tags, addr: Sym) -> Sym:
-        v = super().load_exclusive(tb, instr, tags, addr)  # type: ignore[misc]
-        if tb.registers:
-            tb.regs[RESERVATION] = tb.write_register(addr, instr.pos.line, self._what(instr, "W Res"))
-        return v
-
-    def store_exclusive(self, tb, instr, tags, addr: Sym, value: Sym) -> Optional[int]:
-        if not tb.registers:
-            return super().store_exclusive(tb, instr, tags, addr, value)  # type: ignore[misc]
-        res = tb.read_register("Res", tb.regs.get(RESERVATION, const(0)), False, instr.pos.line,
-                               self._what(instr, "R Res"))
-        r = next(d[0] for d in res.deps if d[0] in tb.current)
-        saved = tb.ctrl_from
-        tb.ctrl_from = frozenset({r}) | frozenset(d[0] for d in addr.deps if d[0] in tb.current)
-        try:
-            b = super().store_exclusive(tb, instr, tags, addr, value)  # type: ignore[misc]
-        finally:
-            tb.ctrl_from = saved
-        tb.ctrl_from = frozenset({r})
-        try:
-            tb.regs[RESERVATION] = tb.write_register(const(0), instr.pos.line, self._what(instr, "W Res"))
-        finally:
-            tb.ctrl_from = saved
-        return b
-
     def op_swp(self, tb, instr, s) -> None:
         start = len(tb.pb.events)
         super().op_swp(tb, instr, s)  # type: ignore[misc]
@@ -286,7 +291,15 @@ class HerdA64Isa(HerdIsa):
                 tb.relate("iico_order", mem[0], mem[1], ())
 
 
-_MIXINS: dict[str, type] = {"AArch64": HerdA64Isa}
+class HerdRiscvIsa(HerdReservationIsa):
+    """RISC-V specifics of herd's events: an access keeps every ordering
+    its annotation names, the ones RVWMO ignores (an LR's .rl, an SC's .aq)
+    too."""
+
+    keeps_ignored = True
+
+
+_MIXINS: dict[str, type] = {"AArch64": HerdA64Isa, "RISCV": HerdRiscvIsa}
 
 
 def herd_isa_for(arch: str, names: HerdNames) -> Isa:

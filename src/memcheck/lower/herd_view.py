@@ -12,7 +12,7 @@ hold no event memcheck builds.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Callable, Optional
@@ -21,7 +21,7 @@ from ..errors import MemcheckError
 from .program import Program
 
 # The architectures with a table, by the assembly dialect's name.
-HERD_ARCHS = ("X86", "AArch64", "PPC")
+HERD_ARCHS = ("X86", "AArch64", "PPC", "RISCV")
 
 VIEW_PREFIX = "herd:"
 
@@ -36,12 +36,18 @@ class HerdNames:
     empty_sets: frozenset[str]
     empty_relations: frozenset[str]
     semantic_variants: frozenset[str]         # herd variants changing the events: refused
+    combined: dict[str, tuple[str, ...]] = field(default_factory=dict)  # herd set -> the sets it replaces
 
     def herd_tags(self, tags) -> frozenset[str]:
-        """herd's sets for an event memcheck tags `tags` (unlisted tags are herd's names already)."""
+        """herd's sets for an event memcheck tags `tags` (unlisted tags are
+        herd's names already; sets herd joins into one, [combined], joined)."""
         out: set[str] = set()
         for t in tags:
             out.update(self.tags.get(t, (t,)))
+        for name, parts in self.combined.items():
+            if out.issuperset(parts):
+                out.difference_update(parts)
+                out.add(name)
         return frozenset(out)
 
     @property
@@ -57,7 +63,7 @@ def _table(name: str) -> dict:
 
 @lru_cache(maxsize=None)
 def herd_names(arch: str) -> HerdNames:
-    """The table of `arch` (an assembly dialect: X86, AArch64, PPC)."""
+    """The table of `arch` (an assembly dialect: X86, AArch64, PPC, RISCV)."""
     if arch not in HERD_ARCHS:
         raise MemcheckError(f"no herd7 event names for architecture '{arch}' "
                             f"(known: {', '.join(HERD_ARCHS)})")
@@ -69,7 +75,8 @@ def herd_names(arch: str) -> HerdNames:
     return HerdNames(arch, {k: tuple(v) for k, v in own.get("tags", {}).items()},
                      {k: tuple(v) for k, v in own.get("data_ports", {}).items()},
                      dict(own.get("registers", {})), names("sets"), names("relations"),
-                     frozenset(v.lower() for v in own.get("variants", {}).get("semantic", [])))
+                     frozenset(v.lower() for v in own.get("variants", {}).get("semantic", [])),
+                     {k: tuple(v) for k, v in own.get("combined", {}).items()})
 
 
 def view_arch(view: str) -> Optional[str]:
