@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Optional
@@ -246,6 +246,18 @@ class Checker:
                                                arch=self.arch)
         return found
 
+    def herd_view_of(self, model: str, arch: str) -> str:
+        """A model file naming no architecture, as herd7 runs it on an `arch`
+        assembly test: with that architecture's events (registered as
+        MODEL@ARCH)."""
+        from .lower.asm import LOWERING
+        name = f"{model}@{arch}"
+        if name not in self._files:
+            spec = self.spec(model)
+            self._files[name] = replace(spec, name=name, lowering=LOWERING[arch], arch=arch, view="herd",
+                                        description=f"{spec.description} ({arch})")
+        return name
+
     def add_file_model(self, spec: ModelSpec) -> None:
         """Make a model built elsewhere (herd7's command line) known by its name."""
         self._files[spec.name] = spec
@@ -345,6 +357,8 @@ class Checker:
         spec = self.spec(model)
         if spec.arch in (test.arch, "any"):
             return model
+        if model in self._files and not spec.arch and not spec.macros and not spec.bell:
+            return self.herd_view_of(model, test.arch)
         if spec.view == "herd":
             raise MemcheckError(f"model '{model}' judges {spec.arch} tests, not {test.arch}",
                                 test.source, 1, 1)

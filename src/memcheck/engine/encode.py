@@ -255,12 +255,14 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
     """Taking a lock is one atomic step: the lock read reads the write that
     comes immediately before the lock write in coherence order (what a
     spin_lock's successful attempt does; herd's lock.cat defines the lock
-    read's rf that way).  Lock operations only, never other RMWs, whose
-    atomicity is the model's to state."""
+    read's rf that way), as is an rmw pair herd makes one event (a RISC-V
+    AMO under herd's models: Program.atomic_steps).  Other RMWs' atomicity
+    is the model's to state."""
     events = enc.program.events
     out: list[z3.BoolRef] = []
     for r, w in enc.program.rmw:
-        if LOCK_READ not in events[r].tags or LOCK_WRITE not in events[w].tags:
+        if (LOCK_READ not in events[r].tags or LOCK_WRITE not in events[w].tags) \
+                and (r, w) not in enc.program.atomic_steps:
             continue
         lw = events[w]
         for s in enc.rf_of_read.get(r, []):

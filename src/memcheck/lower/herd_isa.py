@@ -81,6 +81,13 @@ class HerdThreadBuilder(AsmThreadBuilder):
         self.current.add(eid)
         return eid
 
+    def rmw(self, r: int, w: int) -> None:
+        """An rmw pair; one atomic step when herd makes its events one ([instance] one_event)."""
+        super().rmw(r, w)
+        events = self.pb.program.events
+        if any(s in events[r].tags and s in events[w].tags for s in self.names.one_event):
+            self.pb.program.atomic_steps.add((r, w))
+
     def add_data(self, deps, target: int) -> None:
         super().add_data(deps, target)
         self.inputs(deps, target)

@@ -37,6 +37,7 @@ class HerdNames:
     empty_relations: frozenset[str]
     semantic_variants: frozenset[str]         # herd variants changing the events: refused
     combined: dict[str, tuple[str, ...]] = field(default_factory=dict)  # herd set -> the sets it replaces
+    one_event: tuple[str, ...] = ()   # sets whose events of one instruction are one event in herd's
 
     def herd_tags(self, tags) -> frozenset[str]:
         """herd's sets for an event memcheck tags `tags` (unlisted tags are
@@ -76,7 +77,8 @@ def herd_names(arch: str) -> HerdNames:
                      {k: tuple(v) for k, v in own.get("data_ports", {}).items()},
                      dict(own.get("registers", {})), names("sets"), names("relations"),
                      frozenset(v.lower() for v in own.get("variants", {}).get("semantic", [])),
-                     {k: tuple(v) for k, v in own.get("combined", {}).items()})
+                     {k: tuple(v) for k, v in own.get("combined", {}).items()},
+                     tuple(own.get("instance", {}).get("one_event", [])))
 
 
 def view_arch(view: str) -> Optional[str]:
@@ -105,7 +107,8 @@ def complete_view(prog: Program, index: dict[int, int], n: int, sets: dict[str, 
     sets["no-loc"] = full & ~located & ~(sets["Rreg"] | sets["Wreg"])
 
     # one instruction's events: no program order among them (herd's po
-    # relates instructions), same-instance, and amo its rmw pairs
+    # relates instructions) unless herd has them as one event, same-instance,
+    # and amo its rmw pairs
     groups: dict[int, int] = {}
     for eid, i in index.items():
         k = prog.instance.get(eid)
@@ -119,7 +122,11 @@ def complete_view(prog: Program, index: dict[int, int], n: int, sets: dict[str, 
     rels["same-instance"] = same_t
     rels["same-instr"] = same_t
     rels["same-static"] = same_t
-    po = tuple(row & ~same[i] for i, row in enumerate(rels["po"]))
+    single = 0
+    for name in names.one_event:
+        single |= sets.get(name, 0)
+    po = tuple(row & ~(same[i] & ~single if (single >> i) & 1 else same[i])
+               for i, row in enumerate(rels["po"]))
     rels["po"] = po
     rels["partial_po"] = po
     rels["amo"] = tuple(row & same[i] for i, row in enumerate(rels["rmw"]))

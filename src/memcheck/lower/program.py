@@ -157,6 +157,9 @@ class Program:
     view: str = ""
     # the instruction instance each event belongs to (assembly lowerings)
     instance: dict[int, int] = field(default_factory=dict)
+    # rmw pairs that are one atomic step, as herd's single-event AMOs: the
+    # read reads the write just before the pair's write in coherence order
+    atomic_steps: set[tuple[int, int]] = field(default_factory=set)
     # further static relations, guarded as the dependencies are: iico_data,
     # iico_ctrl, iico_order and rf-reg between register and memory events
     relations: dict[str, set[tuple[int, int, tuple[Literal, ...]]]] = field(default_factory=dict)
