@@ -18,7 +18,7 @@ import z3
 from .cat.evaluate import Evaluator
 from .cat.parse import load_model
 from .engine.judge import Judgement, judge_program
-from .engine.outcome import state_sort_key
+from .engine.outcome import loc_key, observed_locations, state_sort_key
 from .errors import MemcheckError
 from .litmus import ast as A
 from .litmus.parse_c import parse_c_litmus
@@ -390,7 +390,7 @@ class Checker:
     def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None,
                   verdict_only: bool = False, max_executions: Optional[int] = None,
                   states_only: bool = False) -> Judgement:
-        """Judge an X86, AArch64 or PPC test: lower its instructions directly."""
+        """Judge an X86, AArch64, PPC or RISCV test: lower its instructions directly."""
         model = self.asm_model(test, model)
         if self.spec(model).view == "herd":
             evaluator = self.evaluator(model)
@@ -424,8 +424,12 @@ class Checker:
         j = self.judge_asm(lowered.test, model, timeout, verdict_only, max_executions, states_only)
         back = {f"{t}:{reg}": f"{t}:{c}" for (t, c), reg in lowered.registers.items()}
         v = j.verdict
-        v.states = sorted((tuple((back.get(k, k), x) for k, x in st) for st in v.states),
-                          key=state_sort_key)
+        order = {loc_key(loc): i for i, loc in enumerate(observed_locations(test))}
+
+        def in_c_terms(st) -> tuple:   # the C test's names, in the order it shows them
+            named = ((back.get(k, k), x) for k, x in st)
+            return tuple(sorted(named, key=lambda kx: order.get(kx[0], len(order))))
+        v.states = sorted((in_c_terms(st) for st in v.states), key=state_sort_key)
         v.condition = condition_text(test.condition)
         v.name, v.file = test.name, test.source
         return j

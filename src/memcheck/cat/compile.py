@@ -14,6 +14,7 @@ from ..errors import MemcheckError
 from .ops import CatTypeError as O_CatTypeError
 from . import ast as A
 from .parse import VIRTUAL_INCLUDES, parse_cat
+from .idioms import native_primitive
 from .interp import VALUE_PRIMITIVES
 from .values import TagV, TupleV   # tags and tuples are the same at compile and run time
 from .prelude import NO_PTE_PRIMITIVES, PRELUDE, PRELUDE_SOURCE, PRIMITIVES
@@ -533,7 +534,9 @@ class Compiler:
         if not rec:
             out: dict = {}
             for b in bindings:
-                self.bind_pat(b.pat, self.expr(b.expr, env), out, b.pos)
+                prim = native_primitive(b.pat.name, b.expr) if isinstance(b.pat, A.PVar) else None
+                value = Builtin(prim) if prim else self.expr(b.expr, env)
+                self.bind_pat(b.pat, value, out, b.pos)
             return env.child(out)
         if all(isinstance(b.expr, A.Fun) for b in bindings):
             scope: dict = {}
