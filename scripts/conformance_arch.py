@@ -10,8 +10,13 @@ herd7.tsv's witness counts are those of herd7's `Positive: P Negative: N`
 line, which for a `~exists` test counts the executions satisfying the whole
 negated condition; ours are compared the same way.
 
+With `--herd-libdir DIR` each folder is judged under herd's own model of
+its architecture read from DIR (DIR/x86tso.cat, DIR/aarch64.cat, DIR/ppc.cat,
+DIR/riscv.cat, as herd7.tsv was), its includes found there too.
+
     python scripts/conformance_arch.py ../shared/corpus/arch -j 2
     python scripts/conformance_arch.py ../shared/corpus/arch --arch PPC --match MP+
+    python scripts/conformance_arch.py ../shared/corpus/arch --herd-libdir ../shared/herd-libdir
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from memcheck.corpus.herd_tsv import read_herd_tsv
 
 # architecture folder -> the model judging it
 ARCH_MODELS = {"X86": "x86", "AArch64": "arm64", "PPC": "power", "RISCV": "riscv"}
+# architecture folder -> herd's own model of it (herd7.tsv's `model` column)
+HERD_MODELS = {"X86": "x86tso.cat", "AArch64": "aarch64.cat", "PPC": "ppc.cat", "RISCV": "riscv.cat"}
 
 
 def report(results: dict[str, list[Comparison]], model: str, wall: float, jobs: int,
@@ -34,7 +41,7 @@ def report(results: dict[str, list[Comparison]], model: str, wall: float, jobs: 
           f" {'errors':>6} {'timeouts':>8} {'ours s':>8} {'max s':>6}")
     for arch, rows in results.items():
         n = len(rows) or 1
-        print(f"{arch:8} {model or ARCH_MODELS[arch]:6} {len(rows):6d}"
+        print(f"{arch:8} {Path(model).name if model else ARCH_MODELS[arch]:6} {len(rows):6d}"
               f" {100 * sum(r.verdict_equal for r in rows) / n:9.2f}"
               f" {100 * sum(r.states_equal for r in rows) / n:8.2f}"
               f" {100 * sum(r.counts_equal for r in rows) / n:8.2f}"
@@ -73,6 +80,10 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--arch", action="append", default=[], help="only these architectures")
     ap.add_argument("--model", default="", help="judge every folder under this model instead")
+    ap.add_argument("--herd-libdir", default="",
+                    help="judge each folder under herd's own model of its architecture from this folder")
+    ap.add_argument("-I", "--libdir", action="append", default=[],
+                    help="a folder searched for a model file's includes")
     ap.add_argument("--match", default="", help="only files whose name contains this")
     ap.add_argument("--verdict-only", action="store_true",
                     help="decide verdicts without enumerating executions (no states or counts)")
@@ -81,16 +92,22 @@ def main() -> int:
 
     start = time.monotonic()
     results: dict[str, list[Comparison]] = {}
-    for arch, model in ARCH_MODELS.items():
+    libdirs = tuple(str(Path(d).resolve()) for d in args.libdir + ([args.herd_libdir] if args.herd_libdir else []))
+    shown = args.model
+    for arch in (HERD_MODELS if args.herd_libdir else ARCH_MODELS):
         folder = args.corpus / arch
         if (args.arch and arch not in args.arch) or not (folder / "herd7.tsv").exists():
             continue
+        model = args.model or ARCH_MODELS.get(arch, "")
+        if args.herd_libdir:
+            model = shown = str(Path(args.herd_libdir).resolve() / HERD_MODELS[arch])
         rows = [r for r in read_herd_tsv(folder / "herd7.tsv").values() if r.judged and args.match in r.file]
         t0 = time.monotonic()
-        results[arch] = compare_corpus(folder, rows, args.model or model, args.jobs, args.timeout,
-                                       verdict_only=args.verdict_only, witnesses_line=True)
+        results[arch] = compare_corpus(folder, rows, model, args.jobs, args.timeout,
+                                       verdict_only=args.verdict_only, witnesses_line=True, libdirs=libdirs)
         print(f"  {arch}: {len(rows)} tests in {time.monotonic() - t0:.1f} s", file=sys.stderr)
-    report(results, args.model, time.monotonic() - start, args.jobs, args.verdict_only)
+    report(results, "herd's" if args.herd_libdir else shown, time.monotonic() - start, args.jobs,
+           args.verdict_only)
     if args.tsv:
         with open(args.tsv, "w") as f:
             f.write("file\therd\tours\tstates_equal\tcounts_equal\tseconds\terror\n")

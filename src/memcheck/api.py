@@ -207,23 +207,31 @@ class Session:
     C primitives compile for the hardware models; `libdirs` are searched for
     the files a model file names (herd7's -I); loop bodies run at most
     `unroll` times (herd7's -unroll), await loops judged without a bound
-    unless `unroll_awaits`."""
+    unless `unroll_awaits`; `arch` names the architecture of a model file
+    that does not (x86, aarch64, ppc, riscv), `variants` are herd7's
+    -variant for model files."""
     atomics: str = "amo"
     kernel: str = "current"
     libdirs: tuple[str, ...] = ()
     unroll: int = 2
     unroll_awaits: bool = False
+    arch: str = ""
+    variants: tuple[str, ...] = ()
     checker: Checker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        from .checker import arch_dialect
         if self.atomics not in ATOMICS:
             raise MemcheckError(f"unknown atomics '{self.atomics}' ({', '.join(ATOMICS)})")
         if self.kernel not in KERNELS:
             raise MemcheckError(f"unknown kernel '{self.kernel}' ({', '.join(KERNELS)})")
         if self.unroll < 0:
             raise MemcheckError(f"unroll must be 0 or more, not {self.unroll}")
+        if self.arch:
+            arch_dialect(self.arch)
         self.checker = Checker(atomics=self.atomics, kernel=self.kernel, libdirs=tuple(self.libdirs),
-                               loops=LoopOptions(self.unroll, exact_awaits=not self.unroll_awaits))
+                               loops=LoopOptions(self.unroll, exact_awaits=not self.unroll_awaits),
+                               arch=self.arch, variants=tuple(self.variants))
 
     def model_names(self, models: ModelsInput) -> list[str]:
         """Model names, checked: 'all', 'lkmm,x86', a model file's path, or a sequence of those."""
@@ -335,21 +343,25 @@ def _judged(judgement, test, grapher) -> Result:
 
 @lru_cache(maxsize=8)
 def session(atomics: str = "amo", kernel: str = "current", libdirs: tuple[str, ...] = (),
-            unroll: int = 2, unroll_awaits: bool = False) -> Session:
+            unroll: int = 2, unroll_awaits: bool = False, arch: str = "",
+            variants: tuple[str, ...] = ()) -> Session:
     """The process's Session for these options (the module functions use it)."""
-    return Session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits)
+    return Session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits, arch, tuple(variants))
 
 
 def judge(test: TestInput, models: ModelsInput = ("lkmm",), mode: str = "full",
           timeout: Optional[float] = None, *, max_executions: Optional[int] = MAX_EXECUTIONS,
           atomics: str = "amo", kernel: str = "current", libdirs: Iterable[str] = (),
-          unroll: int = 2, unroll_awaits: bool = False) -> Results:
+          unroll: int = 2, unroll_awaits: bool = False, arch: str = "",
+          variants: Iterable[str] = ()) -> Results:
     """Judge `test` (a path or its text) under each model: a Result per model.
 
     mode: "full" (herd7's listing), "states-only" (every final state, no
     counts) or "verdict-only" (the verdict and flags without enumerating);
-    timeout: seconds per model; unroll: herd7's -unroll for loops."""
-    return session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits).judge(
+    timeout: seconds per model; unroll: herd7's -unroll for loops; `arch`,
+    `variants`: for model files (herd7's architecture models, as `memcheck
+    run --arch`, `--variant`)."""
+    return session(atomics, kernel, tuple(libdirs), unroll, unroll_awaits, arch, tuple(variants)).judge(
         test, models, mode, timeout, max_executions)
 
 

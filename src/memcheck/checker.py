@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Optional
@@ -18,6 +18,7 @@ import z3
 from .cat.evaluate import Evaluator
 from .cat.parse import load_model
 from .engine.judge import Judgement, judge_program
+from .engine.outcome import loc_key, observed_locations, state_sort_key
 from .errors import MemcheckError
 from .litmus import ast as A
 from .litmus.parse_c import parse_c_litmus
@@ -55,6 +56,11 @@ class ModelSpec:
     bell: str = ""
     dirs: tuple[str, ...] = ()  # include folders, after the including file's own
     table: str = ""  # a .toml lowering variant the model's C tests are lowered through
+    # "herd": an architecture's model read from a file, naming events as herd7
+    # does (A, L, DMB.ISH, SYNC, MFENCE...: lower/herd_view.py); it judges its
+    # architecture's assembly tests, and C tests through that architecture's
+    # lowering printed as assembly (lower/to_asm.py)
+    view: str = ""
 
     def sources(self) -> list[str]:
         """The files the model is read from (its cat, bell, macros and lowering variant)."""
@@ -120,12 +126,46 @@ def variant_file_spec(name: str, index: dict[str, ModelSpec]) -> ModelSpec:
                      base.arch, base.variants, base.macros, base.bell, base.dirs, name)
 
 
+# An architecture as the user names it (--arch, a model's header, its file
+# name) -> the assembly dialect.
+ARCH_NAMES = {"x86": "X86", "aarch64": "AArch64", "arm64": "AArch64", "ppc": "PPC", "power": "PPC",
+              "riscv": "RISCV"}
+
+
+def arch_dialect(name: str) -> str:
+    """The assembly dialect an architecture name denotes (an error otherwise)."""
+    d = ARCH_NAMES.get(name.lower())
+    if d is None:
+        raise MemcheckError(f"unknown architecture '{name}' (known: x86, aarch64 (arm64), ppc (power), riscv)")
+    return d
+
+
+def cat_arch(cat: Path, dirs: list[Path]) -> str:
+    """The architecture a cat file is written for: named by its header
+    (`PPC`, `X86 TSO`, `AArch64`, `RISCV "..."`), else by its file name
+    (aarch64*.cat, ppc*.cat, x86*.cat, riscv*.cat); "" for neither."""
+    try:
+        header = load_model(cat, dirs).arch or ""
+    except MemcheckError:
+        header = ""
+    if header.lower() in ARCH_NAMES:
+        return ARCH_NAMES[header.lower()]
+    stem = cat.name.lower()
+    for prefix in ("aarch64", "arm64", "ppc", "power", "x86", "riscv"):
+        if stem.startswith(prefix):
+            return ARCH_NAMES[prefix]
+    return ""
+
+
 def file_model(name: str, libdirs: tuple[str, ...], directory: Path,
-               variants: tuple[str, ...] = (), macros: str = "", bell: str = "") -> ModelSpec:
+               variants: tuple[str, ...] = (), macros: str = "", bell: str = "",
+               arch: str = "") -> ModelSpec:
     """The model a herd7 .cfg or .cat file describes.  A cfg is read as
     `herd7 -conf` reads it (its own folder, the current one, the `libdirs`,
     then our library are searched for the files it names); the model's
-    includes are searched in its folder, the `libdirs`, then our library."""
+    includes are searched in its folder, the `libdirs`, then our library.
+    A model without a .def or bell whose architecture is known (`arch`, the
+    cat's header or file name) is that architecture's, read the herd way."""
     path = Path(name)
     if not path.is_file():
         raise MemcheckError(f"model file not found: {name}", name)
@@ -154,6 +194,16 @@ def file_model(name: str, libdirs: tuple[str, ...], directory: Path,
         dirs = [cat.parent] + extra
         bell_path = Path(bell).resolve() if bell else None
         def_path = Path(macros).resolve() if macros else None
+    dialect = ""
+    if not def_path and not bell_path:
+        dialect = arch_dialect(arch) if arch else cat_arch(Path(cat), [Path(d) for d in dirs])
+    elif arch:
+        raise MemcheckError(f"--arch {arch}: the model {name} is a C model (it has a .def or bell)", name)
+    if dialect:
+        from .lower.asm import LOWERING
+        lowering = LOWERING.get(dialect, dialect.lower())
+        return ModelSpec(name, str(cat), lowering, f"herd7 model {name} ({dialect})", dialect, variants,
+                         "", "", tuple(str(d) for d in dirs), view="herd")
     return ModelSpec(name, str(cat), "lkmm", f"herd7 model {name}", "", variants,
                      str(def_path or ""), str(bell_path or ""), tuple(str(d) for d in dirs))
 
@@ -219,6 +269,8 @@ class Checker:
     kernel: str = "current"    # kernel generation of the lowerings: 'current', '6.6' or '4.14'
     libdirs: tuple[str, ...] = ()  # herd7's -I / --libdir folders for model files
     _files: dict[str, ModelSpec] = field(default_factory=dict)
+    arch: str = ""                 # --arch: the architecture of model files that do not name one
+    variants: tuple[str, ...] = ()  # --variant: herd7's -variant for model files
     loops: LoopOptions = field(default_factory=LoopOptions)  # --unroll N, await loops exact or unrolled
 
     @property
@@ -243,7 +295,8 @@ class Checker:
         if name.endswith(".toml"):
             found = self._files[name] = variant_file_spec(name, self.index)
         else:
-            found = self._files[name] = file_model(name, self.libdirs, self.directory)
+            found = self._files[name] = file_model(name, self.libdirs, self.directory, self.variants,
+                                                   arch=self.arch)
         return found
 
     def variant_names(self, model: str) -> list[str]:
@@ -252,6 +305,18 @@ class Checker:
         if spec.lowering not in ARCHITECTURES:
             return []
         return [f"{model}/{v}" for v in table_variants(spec.lowering)]
+
+    def herd_view_of(self, model: str, arch: str) -> str:
+        """A model file naming no architecture, as herd7 runs it on an `arch`
+        assembly test: with that architecture's events (registered as
+        MODEL@ARCH)."""
+        from .lower.asm import LOWERING
+        name = f"{model}@{arch}"
+        if name not in self._files:
+            spec = self.spec(model)
+            self._files[name] = replace(spec, name=name, lowering=LOWERING[arch], arch=arch, view="herd",
+                                        description=f"{spec.description} ({arch})")
+        return name
 
     def add_file_model(self, spec: ModelSpec) -> None:
         """Make a model built elsewhere (herd7's command line) known by its name."""
@@ -339,6 +404,8 @@ class Checker:
         without enumerating executions."""
         if isinstance(test, AsmTest):
             return self.judge_asm(test, model, timeout, verdict_only, max_executions, states_only)
+        if self.spec(model).view == "herd":
+            return self.judge_lowered(test, model, timeout, verdict_only, max_executions, states_only)
         program = self.lower(test, model)
         return self._judge_program(test, program, self.evaluator(model), model, timeout, verdict_only,
                                    max_executions, states_only)
@@ -362,6 +429,11 @@ class Checker:
         spec = self.spec(model)
         if spec.arch in (test.arch, "any"):
             return model
+        if model in self._files and not spec.arch and not spec.macros and not spec.bell:
+            return self.herd_view_of(model, test.arch)
+        if spec.view == "herd":
+            raise MemcheckError(f"model '{model}' judges {spec.arch} tests, not {test.arch}",
+                                test.source, 1, 1)
         if not spec.arch:
             for name, s in self.index.items():
                 if s.arch == test.arch:
@@ -377,6 +449,10 @@ class Checker:
         out: list[str] = []
         for n in names:
             spec = self.spec(n)
+            if spec.view == "herd":  # judging, it says whether it judges the test's architecture
+                if n not in out:
+                    out.append(n)
+                continue
             if spec.arch in (test.arch, "any", ""):
                 m = self.asm_model(test, n)
                 if m not in out:
@@ -386,10 +462,49 @@ class Checker:
     def judge_asm(self, test: AsmTest, model: str, timeout: Optional[float] = None,
                   verdict_only: bool = False, max_executions: Optional[int] = None,
                   states_only: bool = False) -> Judgement:
-        """Judge an X86, AArch64 or PPC test: lower its instructions directly."""
+        """Judge an X86, AArch64, PPC or RISCV test: lower its instructions directly."""
         model = self.asm_model(test, model)
+        if self.spec(model).view == "herd":
+            evaluator = self.evaluator(model)
+            program = lower_asm(test, self.herd_names(model), registers=evaluator.model.catdep)
+            return self._judge_program(test, program, evaluator, model, timeout, verdict_only,
+                                       max_executions, states_only)
         return self._judge_program(test, lower_asm(test), self.asm_evaluator(model), model,
                                    timeout, verdict_only, max_executions, states_only)
+
+    def herd_names(self, model: str):
+        """How a herd-view model names its architecture's events (refusing
+        the herd variants that would change them)."""
+        from .lower.herd_view import herd_names
+        spec = self.spec(model)
+        names = herd_names(spec.arch)
+        refused = [v for v in spec.variants if v.lower() in names.semantic_variants]
+        if refused:
+            raise MemcheckError(f"variant '{refused[0]}' changes the events herd7's semantics make "
+                                f"for {spec.arch}; memcheck does not make those events", spec.file)
+        return names
+
+    def judge_lowered(self, test: A.Test, model: str, timeout: Optional[float] = None,
+                      verdict_only: bool = False, max_executions: Optional[int] = None,
+                      states_only: bool = False) -> Judgement:
+        """A C test under an architecture's herd model: its lowering to that
+        architecture's assembly (what `memcheck lower` prints), judged as an
+        assembly test, the final states spoken of in the C test's registers."""
+        from .lower.to_asm import lower_to_asm
+        spec = self.spec(model)
+        lowered = lower_to_asm(test, spec.lowering, self.lowering_variant(spec.lowering))
+        j = self.judge_asm(lowered.test, model, timeout, verdict_only, max_executions, states_only)
+        back = {f"{t}:{reg}": f"{t}:{c}" for (t, c), reg in lowered.registers.items()}
+        v = j.verdict
+        order = {loc_key(loc): i for i, loc in enumerate(observed_locations(test))}
+
+        def in_c_terms(st) -> tuple:   # the C test's names, in the order it shows them
+            named = ((back.get(k, k), x) for k, x in st)
+            return tuple(sorted(named, key=lambda kx: order.get(kx[0], len(order))))
+        v.states = sorted((in_c_terms(st) for st in v.states), key=state_sort_key)
+        v.condition = condition_text(test.condition)
+        v.name, v.file = test.name, test.source
+        return j
 
     def asm_evaluator(self, name: str) -> Evaluator:
         """A model as it judges assembly tests: with its cat variant "asm"

@@ -10,7 +10,8 @@ import click
 from . import __version__
 from .api import Results, Session
 from .checker import MAX_EXECUTIONS, read_test
-from .cli_options import libdir_option, loop_options, lowering_options, verdict_options
+from .cli_options import (herd_model_options, libdir_option, loop_options, lowering_options, split_variants,
+                          verdict_options)
 from .errors import MemcheckError
 from .lower.hardware import ARCHITECTURES
 from .report.herd_text import loop_warning
@@ -39,6 +40,7 @@ def main() -> None:
 @click.option("--model", "model_spec", default="lkmm", show_default=True,
               help="Model(s) to judge under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
 @libdir_option
+@herd_model_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, per test and model.")
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per test and model.")
 @click.option("--graph", "graph_dir", default=None, metavar="DIR",
@@ -52,12 +54,14 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
         libdirs: tuple[str, ...] = (), graph_dir: Optional[str] = None, dot_dir: Optional[str] = None,
         atomics: str = "amo", kernel: str = "current", verdict_only: bool = False,
         max_executions: int = MAX_EXECUTIONS, states_only: bool = False,
-        unroll: int = 2, unroll_awaits: bool = False) -> None:
+        unroll: int = 2, unroll_awaits: bool = False, model_arch: str = "",
+        variants: tuple[str, ...] = ()) -> None:
     """Judge litmus tests and print herd7's result block for each."""
     if verdict_only and states_only:
         raise click.UsageError("--verdict-only and --states-only exclude each other")
     session = _session(atomics=atomics, kernel=kernel, libdirs=tuple(libdirs),
-                       unroll=unroll, unroll_awaits=unroll_awaits)
+                       unroll=unroll, unroll_awaits=unroll_awaits, arch=model_arch,
+                       variants=split_variants(variants))
     models = _models(session, model_spec)
     mode = "verdict-only" if verdict_only else "states-only" if states_only else "full"
     failed = False
@@ -99,12 +103,15 @@ def run(paths: tuple[str, ...], model_spec: str, as_json: bool, timeout: Optiona
 @click.option("--model", "model_spec", default="lkmm", show_default=True,
               help="Model(s) to explain under: a name, a .cfg or .cat file, a comma-separated list, or 'all'.")
 @libdir_option
+@herd_model_options
 @click.option("--timeout", type=float, default=None, help="Seconds allowed per model.")
 @loop_options
 def explain(file: str, model_spec: str, timeout: Optional[float], libdirs: tuple[str, ...] = (),
-            unroll: int = 2, unroll_awaits: bool = False) -> None:
+            unroll: int = 2, unroll_awaits: bool = False, model_arch: str = "",
+            variants: tuple[str, ...] = ()) -> None:
     """Say why: the events, the broken axiom and its cycle, or an execution reaching the condition."""
-    session = _session(libdirs=tuple(libdirs), unroll=unroll, unroll_awaits=unroll_awaits)
+    session = _session(libdirs=tuple(libdirs), unroll=unroll, unroll_awaits=unroll_awaits,
+                       arch=model_arch, variants=split_variants(variants))
     models = _models(session, model_spec)
     try:
         test = read_test(file)

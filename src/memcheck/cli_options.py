@@ -42,6 +42,23 @@ def libdir_option(f):
                              "bell and .def), after the model's own folder; repeatable.")(f)
 
 
+def herd_model_options(f):
+    """--arch and --variant: how a model file of herd7's is read."""
+    f = click.option("--variant", "variants", multiple=True, metavar="NAME",
+                     help="A variant a model file runs with (herd7's -variant: its `if \"NAME\"` "
+                          "switches); repeatable, or comma-separated.")(f)
+    f = click.option("--arch", "model_arch", default="", metavar="ARCH",
+                     help="The architecture of a .cat model file that does not name one in its "
+                          "header or file name (x86, aarch64, ppc, riscv): it then judges that "
+                          "architecture's assembly tests and C tests through its lowering.")(f)
+    return f
+
+
+def split_variants(variants) -> tuple[str, ...]:
+    """--variant values, each possibly a comma-separated list, as one tuple."""
+    return tuple(dict.fromkeys(v.strip() for vs in variants for v in vs.split(",") if v.strip()))
+
+
 def loop_options(f):
     """--unroll N and --unroll-awaits: how loops are judged (lower/loops.py)."""
     f = click.option("--unroll-awaits", is_flag=True,

@@ -42,7 +42,13 @@ def herd7_model(o: HerdOptions, checker: Checker) -> Optional[str]:
     else:
         cat = find_file(o, o.model)
         spec = file_model(str(cat), libdirs(o), checker.directory, tuple(o.variants), macros, bell)
-        # herd7 judges every test, C or assembly, under the model it is given
-        spec = replace(spec, name=name, arch="any", description=f"herd7 model {o.model.name}")
+        # herd7 judges every test, C or assembly, under the model it is given:
+        # an architecture's model judges C tests through that architecture's
+        # lowering, a cat naming no architecture assembly tests with their
+        # architecture's events (Checker.asm_model), a C model with its bell
+        # or macros judges them all its way
+        plain = not (spec.macros or spec.bell)
+        arch = spec.arch if spec.view == "herd" else "" if plain else "any"
+        spec = replace(spec, name=name, arch=arch, description=f"herd7 model {o.model.name}")
     checker.add_file_model(spec)
     return name

@@ -259,6 +259,7 @@ class Check:
     name: Optional[str] = None
     flag: bool = False
     pos: Pos = NOPOS
+    asserted: bool = False  # `assert`: a failure is an error in the test, not a verdict
 
 
 @dataclass(frozen=True)
@@ -349,6 +350,7 @@ class Model:
     arch: Optional[str] = None
     source: str = ""
     includes_resolved: bool = field(default=False, compare=False)
+    catdep: bool = False  # herd's `catdep`: the model computes dependencies from register events
 
 
 _PREC = {"union": 1, "add": 2, "seq": 3, "diff": 4, "inter": 5, "prod": 6}

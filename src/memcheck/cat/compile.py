@@ -14,9 +14,10 @@ from ..errors import MemcheckError
 from .ops import CatTypeError as O_CatTypeError
 from . import ast as A
 from .parse import VIRTUAL_INCLUDES, parse_cat
+from .idioms import native_primitive
 from .interp import VALUE_PRIMITIVES
 from .values import TagV, TupleV   # tags and tuples are the same at compile and run time
-from .prelude import PRELUDE, PRELUDE_SOURCE, PRIMITIVES
+from .prelude import NO_PTE_PRIMITIVES, PRELUDE, PRELUDE_SOURCE, PRIMITIVES
 from .program import DYNAMIC, ENGINE_RELATIONS, CheckSpec, Group, Node, Program
 
 MAX_INLINE_DEPTH = 200
@@ -128,7 +129,7 @@ class Compiler:
 
     def __init__(self, model: A.Model, variants: frozenset[str]):
         self.model = model
-        self.variants = variants
+        self.variants = frozenset(v.lower() for v in variants)  # herd compares them ignoring case
         self.nodes: list[Node] = []
         self.cons: dict[tuple, int] = {}
         self.groups: list[Group] = []
@@ -443,6 +444,8 @@ class Compiler:
         """Inline the application of f to arg."""
         if isinstance(f, Builtin):
             kind = f.name
+            if kind in NO_PTE_PRIMITIVES:
+                return self.const0(e.pos)
             if kind in VALUE_PRIMITIVES:
                 raise NeedsRuntime()
             return self.mk(kind, (self.as_node(arg, e.arg.pos),), e.pos)
@@ -518,7 +521,7 @@ class Compiler:
     def cond(self, c: A.VCond) -> bool:
         """Value of a variant condition (unknown variants are unset)."""
         if isinstance(c, A.VName):
-            return c.name in self.variants
+            return c.name.lower() in self.variants
         if isinstance(c, A.VNot):
             return not self.cond(c.cond)
         if isinstance(c, A.VAnd):
@@ -531,7 +534,9 @@ class Compiler:
         if not rec:
             out: dict = {}
             for b in bindings:
-                self.bind_pat(b.pat, self.expr(b.expr, env), out, b.pos)
+                prim = native_primitive(b.pat.name, b.expr) if isinstance(b.pat, A.PVar) else None
+                value = Builtin(prim) if prim else self.expr(b.expr, env)
+                self.bind_pat(b.pat, value, out, b.pos)
             return env.child(out)
         if all(isinstance(b.expr, A.Fun) for b in bindings):
             scope: dict = {}
@@ -682,7 +687,8 @@ class Compiler:
         for ins, k, name in self.checks:
             nd = nodes[k]
             mono = (not nd.dyn) or (nd.mono and not ins.negated)
-            checks.append(CheckSpec(ins.kind, ins.negated, k, name, ins.flag, ins.pos, mono))
+            checks.append(CheckSpec(ins.kind, ins.negated, k, name, ins.flag or ins.asserted, ins.pos,
+                                    mono, asserted=ins.asserted))
         return Program(nodes, groups, checks, self.empty_default, self.model.title, complete)
 
     @staticmethod

@@ -76,7 +76,11 @@ class Evaluator:
                 if ok is None:
                     k = spec.node
                     ok = entry.test(v[k]) != spec.negated
-                if spec.flag:
+                if spec.asserted:
+                    if not ok:
+                        raise MemcheckError(f"{spec.name} assertion failed, check input test.",
+                                            spec.pos.file, spec.pos.line, spec.pos.col)
+                elif spec.flag:
                     if ok:
                         flags.append(spec.name)
                 elif not ok:
@@ -93,7 +97,7 @@ class Evaluator:
         possible: set[str] = set()
         named: set[str] = set()
         for entry in self._state(ex).plan:
-            if entry.spec.flag:
+            if entry.spec.flag and not entry.spec.asserted:
                 named.add(entry.spec.name)
                 if entry.fixed is not False:
                     possible.add(entry.spec.name)

@@ -64,6 +64,7 @@ class Interpreter:
         self.bases = bases
         self.convert = convert
         self.depth = 0
+        self.used_values = False   # read the events' values (the result is then not cached)
 
     # ------------------------------------------------------------ names
     def lookup(self, name: str, scope: Scope, pos: A.Pos):
@@ -263,7 +264,7 @@ def bind(pat: A.Pattern, value) -> dict:
 def variant_holds(c: A.VCond, variants: frozenset) -> bool:
     """The value of a variant condition (unknown variants are unset)."""
     if isinstance(c, A.VName):
-        return c.name in variants
+        return c.name.lower() in variants
     if isinstance(c, A.VNot):
         return not variant_holds(c.cond, variants)
     if isinstance(c, A.VAnd):
@@ -335,10 +336,16 @@ def _classes_loc(s, it: Interpreter):
     return V.classes_loc(s, it.ex.rels["loc"])
 
 
+def _values_used(it: Interpreter) -> bool:
+    """Note that the evaluation reads event values (see plan.py's cache)."""
+    it.used_values = True
+    return True
+
+
 RUNTIME_PRIMITIVES: dict[str, Callable] = {
     "domain": _plain_prim(lambda x, it: O.domain(x)),
     "range": _plain_prim(lambda x, it: O.range_(x)),
-    "different-values": _plain_prim(lambda x, it: O.different_values(it.ex.values, x)),
+    "different-values": _plain_prim(lambda x, it: _values_used(it) and O.different_values(it.ex.values, x)),
     "map": _map,
     "cross": _cross,
     "linearisations": _linearisations,
@@ -353,7 +360,11 @@ VALUE_PRIMITIVES = frozenset({"map", "cross", "linearisations", "classes-loc", "
 def frame_guard(first: dict, key: str, frame: tuple) -> None:
     """Refuse a `with` whose alternatives range over pairs that change with rf
     and co: memcheck takes the alternative the execution realises, which is
-    only sound when the pairs are fixed by the static part of the execution."""
+    only sound when the pairs are fixed by the static part of the execution.
+    An empty frame (no alternative, as when cos.cat's `cobase` is cyclic) is
+    no execution whichever is chosen, and fixes nothing."""
+    if not any(frame):
+        return
     old = first.setdefault(key, frame)
     if old != frame:
         raise CatTypeError("'with': the pairs its alternatives range over depend on rf and co; "

@@ -144,7 +144,8 @@ class _ToAst(Transformer):
     def start(self, meta, ch):
         arch, title = ch[0]
         instrs = tuple(c for c in ch[1:] if not isinstance(c, Token))
-        return A.Model(instrs, title=title, arch=arch)
+        catdep = any(isinstance(c, Token) and c.type == "CATDEP" for c in ch[1:])
+        return A.Model(instrs, title=title, arch=arch, catdep=catdep)
 
     def header_arch_title(self, meta, ch):
         title = str(ch[1])
@@ -187,9 +188,11 @@ class _ToAst(Transformer):
         kind, negated = ch[-4]
         prefix = ch[0] if len(ch) == 5 else None
         pos = self._pos(meta)
-        if prefix in ("REQUIRES", "ASSERT"):
-            return A.Unsupported("undefined_unless" if prefix == "REQUIRES" else "assert", pos)
+        if prefix == "REQUIRES":
+            return A.Unsupported("undefined_unless", pos)
         name = str(name_tok) if name_tok is not None else None
+        if prefix == "ASSERT":
+            return A.Check(kind, expr, negated, name, False, pos, asserted=True)
         if prefix == "FLAG" and name is None:
             raise MemcheckError("a flagged check must be named with 'as'", pos.file, pos.line,
                                 pos.col)
@@ -449,7 +452,7 @@ def parse_cat(text: str, source: str = "") -> A.Model:
                             getattr(e, "line", 0), getattr(e, "column", 0)) from None
     except LarkError as e:  # pragma: no cover
         raise MemcheckError(f"syntax error: {e}", source) from None
-    return A.Model(model.instrs, model.title, model.arch, source)
+    return A.Model(model.instrs, model.title, model.arch, source, catdep=model.catdep)
 
 
 def _end_pos(text: str) -> tuple[int, int]:
@@ -494,7 +497,7 @@ def load_model(name_or_path: PathLike, search_dirs: Sequence[PathLike] = (),
     if not pre:
         return model
     return A.Model(pre + model.instrs, model.title, model.arch, model.source,
-                   includes_resolved=True)
+                   includes_resolved=True, catdep=model.catdep)
 
 
 def _locate(name_or_path: PathLike, dirs: list[Path]) -> Path:
@@ -515,7 +518,8 @@ def _load(path: Path, dirs: list[Path], seen: tuple[Path, ...]) -> A.Model:
         raise MemcheckError(f"cannot read model file: {e}", str(path)) from None
     model = parse_cat(text, str(path))
     instrs = _resolve(model.instrs, path.parent, dirs, seen)
-    return A.Model(instrs, model.title, model.arch, model.source, includes_resolved=True)
+    return A.Model(instrs, model.title, model.arch, model.source, includes_resolved=True,
+                   catdep=model.catdep)
 
 
 def _resolve(instrs: tuple, here: Path, dirs: list[Path], seen: tuple[Path, ...]) -> tuple:

@@ -18,6 +18,7 @@ from .interp import Interpreter, Scope, frame_guard
 from .program import DYNAMIC, CheckSpec, Group, Node, Program
 
 NodeFn = Callable[[list, object], object]
+MEMO_SIZE = 256  # results an `interp` node keeps per static key
 Step = tuple[int, NodeFn]
 
 
@@ -61,7 +62,21 @@ class Planner:
 
     # ------------------------------------------------------------ analysis
     def _fails(self) -> None:
-        """Which nodes read a base name this execution lacks; choose `try` branches."""
+        """Which nodes read a base name this execution lacks; choose `try`
+        branches (the same for every execution naming the same sets and
+        relations: kept with the program)."""
+        nodes, ex = self.nodes, self.ex
+        names = (frozenset(ex.sets), frozenset(ex.rels))
+        cache = self.prog.__dict__.setdefault("_fails_cache", {})
+        hit = cache.get(names)
+        if hit is not None:
+            self.fails, self.choice = hit[0], dict(hit[1])
+            return
+        self._compute_fails()
+        if len(cache) < 16:
+            cache[names] = (self.fails, dict(self.choice))
+
+    def _compute_fails(self) -> None:
         nodes, ex = self.nodes, self.ex
         fails = [False] * len(nodes)
         known = self.prog.empty_default
@@ -91,57 +106,54 @@ class Planner:
             owner = self.nodes[fix].owner
         return out
 
-    def _need(self, root: int) -> bytearray:
-        """Nodes check `root` reads (an error if one of them is undefined)."""
+    def _need(self, roots) -> bytearray:
+        """Nodes the checks at `roots` read (an error if one of them is undefined)."""
         nodes, groups = self.nodes, self.prog.groups
         need = bytearray(len(nodes))
-        for x in self._chain(root):
-            need[x] = 1
-        for k in range(len(nodes) - 1, -1, -1):
-            if not need[k]:
+        stack = [x for root in roots for x in self._chain(root)]
+        while stack:
+            k = stack.pop()
+            if need[k]:
                 continue
+            need[k] = 1
             nd = nodes[k]
             if nd.kind == "try":
-                for x in self._chain(self.choice[k]):
-                    need[x] = 1
+                stack.extend(self._chain(self.choice[k]))
                 continue
             if nd.kind == "base" and self.fails[k]:
                 raise _err(f"unknown set or relation '{nd.data}'", nd)
             if nd.kind == "fix":   # what the results need, not every body node
                 for r in groups[nd.data].results:
-                    for x in self._chain(r):
-                        need[x] = 1
+                    stack.extend(self._chain(r))
                 continue
-            for a in nd.args:
-                need[a] = 1
-            for d in nd.deps:
-                need[d] = 1
+            stack.extend(nd.args)
+            stack.extend(nd.deps)
         return need
 
-    def _live_need(self, root: int) -> bytearray:
-        """Dynamic, not known-empty nodes that check `root` needs evaluated."""
+    def _live_need(self, root: int) -> list[int]:
+        """Dynamic, not known-empty nodes that check `root` needs evaluated
+        (with the static ones they read), in evaluation order."""
         nodes, groups, empty = self.nodes, self.prog.groups, self.empty
-        need = bytearray(len(nodes))
-        for x in self._chain(root):
-            need[x] = 1
-        for k in range(len(nodes) - 1, -1, -1):
+        seen: set[int] = set()
+        stack = list(self._chain(root))
+        while stack:
+            k = stack.pop()
+            if k in seen:
+                continue
+            seen.add(k)
             nd = nodes[k]
-            if not need[k] or not nd.dyn or empty[k]:
+            if not nd.dyn or empty[k]:
                 continue
             if nd.kind == "try":
-                for x in self._chain(self.choice[k]):
-                    need[x] = 1
+                stack.extend(self._chain(self.choice[k]))
                 continue
             if nd.kind == "fix":
                 for r in groups[nd.data].results:
-                    for x in self._chain(r):
-                        need[x] = 1
+                    stack.extend(self._chain(r))
                 continue
-            for a in nd.args:
-                need[a] = 1
-            for d in nd.deps:
-                need[d] = 1
-        return need
+            stack.extend(nd.args)
+            stack.extend(nd.deps)
+        return sorted(seen)
 
     # ------------------------------------------------------------ node functions
     def fn(self, k: int) -> NodeFn:
@@ -231,17 +243,35 @@ class Planner:
             expr, env, bases, variants, convert = nd.data
 
             deps = nd.args
+            memo: dict = {}   # per static key: the result for the slot values it read
 
             def interp(v, ex):
-                return Interpreter(v, ex, variants, bases, convert, deps).eval(
-                    expr, Scope({}, None, env))
+                # herd's library functions (cross.cat's recursive `cross`)
+                # enumerate; the same inputs recur across candidates
+                try:
+                    key = tuple(v[a] for a in deps)
+                    hit = memo.get(key)
+                except TypeError:   # an unhashable value: evaluate every time
+                    key, hit = None, None
+                if hit is not None:
+                    return hit
+                it = Interpreter(v, ex, variants, bases, convert, deps)
+                out = it.eval(expr, Scope({}, None, env))
+                if key is not None and not it.used_values and len(memo) < MEMO_SIZE:
+                    memo[key] = out
+                return out
             return interp
         if kind == "with":
             src, engine = args[0], args[1:]
             frames = self.with_frames
 
             def choose(v, ex):
+                # the pairs the alternatives order, either way: fixed by the
+                # static part even when which way an alternative may order
+                # them is not (herd's co0 puts the final writes, which the
+                # engine's co decides, last)
                 frame = VAL.frame_of(v[src], ex.n)
+                frame = R.union(frame, R.inverse(frame))
                 frame_guard(frames, k, frame)
                 acc = frame
                 chosen = R.empty(ex.n)
@@ -346,12 +376,7 @@ class Planner:
         """Compute the State of this static key."""
         nodes, prog, ex = self.nodes, self.prog, self.ex
         self._fails()
-        needs = [self._need(spec.node) for spec in prog.checks]
-        need_any = bytearray(len(nodes))
-        for need in needs:
-            for k, x in enumerate(need):
-                if x:
-                    need_any[k] = 1
+        need_any = self._need([spec.node for spec in prog.checks])
         self.need_any = need_any
         self.empty = bytearray(len(nodes))  # nothing known empty while computing statics
         vals: list = [None] * len(nodes)
@@ -372,10 +397,10 @@ class Planner:
         plan: list[PlanEntry] = []
         done = bytearray(len(nodes))
         for spec in prog.checks:
-            need = self._live_need(spec.node)
             steps = []
-            for k, nd in enumerate(nodes):
-                if need[k] and nd.dyn and nd.owner is None and not self.empty[k] \
+            for k in self._live_need(spec.node):
+                nd = nodes[k]
+                if nd.dyn and nd.owner is None and not self.empty[k] \
                         and not done[k] and nd.kind != "ph":
                     done[k] = 1
                     steps.append((k, self.fn(k)))

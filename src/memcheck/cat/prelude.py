@@ -10,7 +10,12 @@ PRELUDE_SOURCE = "<prelude>"
 # Native primitives: domain, range, different-values (compiled to the DAG);
 # map, cross, linearisations, classes-loc, classes (evaluated by interp.py).
 PRIMITIVES = ("domain", "range", "different-values", "map", "cross", "linearisations",
-              "classes-loc", "classes")
+              "classes-loc", "classes", "same-oa", "oa-changes", "at-least-one-writable")
+
+# herd's primitives on page-table entry values: no event memcheck builds
+# carries one (herd's vmsa variant is refused), so each is empty, as herd's
+# are on such executions.
+NO_PTE_PRIMITIVES = frozenset({"same-oa", "oa-changes", "at-least-one-writable"})
 
 PRELUDE = r'''
 let emptyset = 0
@@ -34,4 +39,8 @@ let nodetour (r1, r2, r3) = r1 \ (r2 ; r3)
 let singlestep (r) = nodetour (r, r, r)
 let udr (r) = domain (r) | range (r)
 let partition = classes-loc
+let lxsx = rmw \ (try amo with 0)
+let PoD = try B with 0
+let BR = PoD
+let inv-field = try inv-domain with 0
 '''

@@ -80,6 +80,7 @@ class CheckSpec:
     pos: A.Pos
     monotone: bool
     structural: bool = False   # fails on what is no execution of the model at all
+    asserted: bool = False     # `assert`: checked like a flag, its failure an error in the test
 
     @property
     def violation(self) -> "Violation":

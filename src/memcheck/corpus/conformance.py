@@ -51,17 +51,17 @@ class Comparison:
         return parts[0] if len(parts) > 1 else "."
 
 
-_checker = None
+_checkers: dict = {}
 
 
-def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, bool, bool, LoopOptions]
-                 ) -> Comparison:
+def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, bool, bool, LoopOptions,
+                               tuple[str, ...]]) -> Comparison:
     from ..checker import Checker, read_test
     from ..engine.enumerate import Timeout
-    global _checker
-    root, rel, herd, model, timeout, verdict_only, witnesses_line, states_only, loops = args
+    root, rel, herd, model, timeout, verdict_only, witnesses_line, states_only, loops, libdirs = args
+    _checker = _checkers.get(libdirs)
     if _checker is None:
-        _checker = Checker()
+        _checker = _checkers[libdirs] = Checker(libdirs=libdirs)
     _checker.loops = loops
     cmp = Comparison(rel, herd)
     start = time.monotonic()
@@ -96,15 +96,16 @@ def compare_corpus(root: Path, records: Iterable[HerdRecord], model: str = "lkmm
                    jobs: int = 1, timeout: Optional[float] = 60.0,
                    progress=None, verdict_only: bool = False,
                    witnesses_line: bool = False, states_only: bool = False,
-                   loops: LoopOptions = LoopOptions()) -> list[Comparison]:
+                   loops: LoopOptions = LoopOptions(), libdirs: tuple[str, ...] = ()) -> list[Comparison]:
     """Judge each recorded test and compare with herd7's row (with
     `verdict_only`, the verdict alone, decided without enumeration).
     `witnesses_line`: the record's counts are those of herd7's `Positive: P
     Negative: N` line rather than its Observation line.  With `states_only`,
     final states without witness counts; `loops`: --unroll and how await
-    loops are judged."""
-    work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line, states_only, loops)
-            for r in records]
+    loops are judged; `libdirs`: folders searched for a model file's
+    includes (--libdir)."""
+    work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line, states_only, loops,
+             tuple(libdirs)) for r in records]
     out: list[Comparison] = []
     if jobs <= 1:
         for w in work:

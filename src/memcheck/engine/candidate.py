@@ -8,6 +8,7 @@ from typing import Optional
 import z3
 
 from ..cat.evaluate import Execution
+from ..lower.herd_view import complete_view
 from ..lower.program import Program
 from .encode import Encoding
 from ..lower.values import evaluate
@@ -189,6 +190,8 @@ def static_view(prog: Program, c: Candidate,
     rels["int"] = internal
     rels["ext"] = tuple(full & ~row for row in internal)
     rels["id"] = tuple(1 << i for i in range(n))
+    if prog.view:
+        complete_view(prog, index, n, sets, rels, holds)
     return StaticView(index, events, sets, rels, locks)
 
 

@@ -62,7 +62,7 @@ def single_path(refinement: Refinement) -> bool:
 
 def model_flags(evaluator: Evaluator) -> list[str]:
     """The names of the model's flags, in model order."""
-    return list(dict.fromkeys(c.name for c in evaluator.checks if c.flag))
+    return list(dict.fromkeys(c.name for c in evaluator.checks if c.flag and not c.asserted))
 
 
 @dataclass

@@ -208,8 +208,17 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         ca, cb = enc.const_addr[a.eid], enc.const_addr[b.eid]
         return ca is None or cb is None or ca == cb
 
+    instance = program.instance
+
+    def own_later(w: Event, r: Event) -> bool:
+        """w is r's own instruction's write, after r (herd never lets a read
+        take a write of its own instruction that depends on it)."""
+        k = instance.get(r.eid)
+        return k is not None and instance.get(w.eid) == k and (r.eid, w.eid) in program.po
+
     for r in reads:
-        cands = [w for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)]
+        cands = [w for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)
+                 and not own_later(w, r)]
         enc.rf_of_read[r.eid] = [w.eid for w in cands]
         lits = []
         for w in cands:
@@ -259,8 +268,9 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
     """Taking a lock is one atomic step: the lock read reads the write that
     comes immediately before the lock write in coherence order (what a
     spin_lock's successful attempt does; herd's lock.cat defines the lock
-    read's rf that way).  Lock operations only, never other RMWs, whose
-    atomicity is the model's to state."""
+    read's rf that way), as is an rmw pair herd makes one event (a RISC-V
+    AMO under herd's models: Program.atomic_steps).  Other RMWs' atomicity
+    is the model's to state."""
     events = enc.program.events
     out: list[z3.BoolRef] = []
     true = z3.BoolVal(True, enc.ctx)
@@ -280,7 +290,8 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
         return h
 
     for r, w in enc.program.rmw:
-        if LOCK_READ not in events[r].tags or LOCK_WRITE not in events[w].tags:
+        if (LOCK_READ not in events[r].tags or LOCK_WRITE not in events[w].tags) \
+                and (r, w) not in enc.program.atomic_steps:
             continue
         lw = events[w]
         others = [x for x in writes if x.eid != w and not x.is_init and may_alias(x, lw)

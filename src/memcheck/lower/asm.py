@@ -11,7 +11,7 @@ condition.  What each instruction does is asm_isa.py's business.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..errors import MemcheckError
 from ..litmus import ast as A
@@ -20,6 +20,9 @@ from .asm_isa import Isa, Jump, isa_for, symbolic_register
 from .c_walk import (ADDRESS_BASE, ADDRESS_STRIDE, ProgramBuilder, Sym, init_value,
                      ThreadBuilder, const, merge_registers)
 from .program import Event, Literal, Program, VConst
+
+if TYPE_CHECKING:
+    from .herd_view import HerdNames
 
 # The lowering name each assembly dialect's Program carries.
 LOWERING = {"X86": "x86", "AArch64": "arm64", "PPC": "power", "RISCV": "riscv"}
@@ -95,11 +98,18 @@ def _prop_locs(p: Optional[A.Prop]) -> list:
     return []
 
 
-def lower_asm(test: AsmTest) -> Program:
-    """Lower an assembly litmus test to the events of its architecture."""
+def lower_asm(test: AsmTest, herd: Optional["HerdNames"] = None, registers: bool = False) -> Program:
+    """Lower an assembly litmus test to the events of its architecture; with
+    `herd`, named and related as herd7's semantics make them (herd_isa.py),
+    with `registers` register accesses included (models computing their own
+    dependencies, herd's catdep)."""
     if test.arch not in LOWERING:
         raise MemcheckError(f"unsupported architecture '{test.arch}'", test.source, 1, 1)
-    isa = isa_for(test.arch)
+    if herd is not None:
+        from .herd_isa import HerdThreadBuilder, herd_isa_for
+        isa = herd_isa_for(test.arch, herd)
+    else:
+        isa = isa_for(test.arch)
     locations = collect_asm_locations(test)
     pb = ProgramBuilder(LOWERING[test.arch], locations)
     inits = {i.name: i for i in test.init if i.thread is None and symbolic_register(i.name) is None}
@@ -110,12 +120,19 @@ def lower_asm(test: AsmTest) -> Program:
                                (), i.pos.line if i else 0, f"{name}={v}"))
     prog = pb.program
     prog.nthreads = len(test.threads)
+    if herd is not None:
+        prog.view = herd.view
     for thread in test.threads:
-        tb = AsmThreadBuilder(pb, test, thread)
+        tb = AsmThreadBuilder(pb, test, thread) if herd is None else \
+            HerdThreadBuilder(pb, test, thread, herd, registers)
         tb.regs.update(_initial_registers(test, isa, thread.index, locations))
         code = thread.code
         _run(tb, isa, code, 0, len(code), _labels(test, code))
         prog.registers[thread.index] = isa.final_registers(tb.regs)
+    if registers:  # memcheck's own dependencies start at memory reads only
+        for rel in (prog.addr, prog.data, prog.ctrl):
+            keep = {d for d in rel if prog.events[d[0]].kind == "R"}
+            rel.intersection_update(keep)
     return prog
 
 
@@ -159,6 +176,7 @@ def _run(tb: AsmThreadBuilder, isa: Isa, code, start: int, end: int, labels: dic
         if isinstance(item, Label):
             i += 1
             continue
+        isa.begin(tb, item)
         jump = isa.jump(tb, item)
         if jump is None:
             isa.execute(tb, item)

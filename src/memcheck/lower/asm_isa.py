@@ -174,6 +174,9 @@ class Isa:
 
     # instructions -----------------------------------------------------
 
+    def begin(self, tb: ThreadBuilder, instr: Instr) -> None:
+        """Called before each instruction (herd_isa.py numbers their instances)."""
+
     def text(self, instr: Instr) -> str:
         return format_instr(self.arch, instr)
 
@@ -780,6 +783,7 @@ class RiscvIsa(Isa):
     compare-and-branch instructions."""
 
     arch = "RISCV"
+    keeps_ignored = False  # the annotations RVWMO ignores (an LR's .rl, an SC's .aq) are dropped
 
     def __init__(self) -> None:
         super().__init__()
@@ -820,7 +824,7 @@ class RiscvIsa(Isa):
         if fam is None or suffix not in fam.get("annotations", [""]):
             return None
         tags = list(self.table["annotations"][suffix])
-        if tags == fam.get("alone_ignored"):  # lr.rl and sc.aq carry no annotation
+        if tags == fam.get("alone_ignored") and not self.keeps_ignored:  # lr.rl, sc.aq: none
             tags = []
         return dict(fam, tags=fam.get("tags", []) + tags)
 

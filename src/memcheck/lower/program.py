@@ -151,6 +151,18 @@ class Program:
     # final value of each register: thread -> name -> value
     registers: dict[int, dict[str, Value]] = field(default_factory=dict)
     nthreads: int = 0
+    # How the events are named for models: "" memcheck's own tags; "herd:ARCH"
+    # herd7's sets for that architecture (lower/herd_view.py builds the rest
+    # of herd's view: same-instance, iico_*, rf-reg, the sets always defined)
+    view: str = ""
+    # the instruction instance each event belongs to (assembly lowerings)
+    instance: dict[int, int] = field(default_factory=dict)
+    # rmw pairs that are one atomic step, as herd's single-event AMOs: the
+    # read reads the write just before the pair's write in coherence order
+    atomic_steps: set[tuple[int, int]] = field(default_factory=set)
+    # further static relations, guarded as the dependencies are: iico_data,
+    # iico_ctrl, iico_order and rf-reg between register and memory events
+    relations: dict[str, set[tuple[int, int, tuple[Literal, ...]]]] = field(default_factory=dict)
     loops: list[LoopRecord] = field(default_factory=list)
 
     def address_name(self, value: int) -> Optional[str]:
