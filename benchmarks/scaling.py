@@ -91,13 +91,16 @@ def least_squares(xs: list[float], ys: list[float]) -> Optional[Fit]:
 
 REPEAT_BELOW = 1.0  # seconds: a run shorter than this is repeated (--repeat), the median kept
 FIT_FROM = 12  # smaller sizes take milliseconds of fixed cost: they say nothing of growth
+CANDIDATES_FROM = 4  # candidates have no fixed cost; the smallest sizes are all special cases
 
 
-def fits(rows: list[Row], fit_from: int = FIT_FROM) -> tuple[Optional[Fit], Optional[Fit]]:
+def fits(rows: list[Row], fit_from: int = FIT_FROM,
+         value=lambda r: r.seconds) -> tuple[Optional[Fit], Optional[Fit]]:
     """(power law: log t vs log n, exponent = slope; exponential: log t vs n,
     base = exp(slope)) over the completed runs from size `fit_from` on (all
-    of them when fewer than three are that large)."""
-    pts = [(r.n, r.seconds) for r in rows if r.done and r.seconds > 0]
+    of them when fewer than three are that large); `value`: what is fitted
+    (the time, or the number of candidates)."""
+    pts = [(r.n, value(r)) for r in rows if r.done and value(r)]
     if sum(n >= fit_from for n, _ in pts) >= 3:
         pts = [(n, t) for n, t in pts if n >= fit_from]
     ns, ts = [p[0] for p in pts], [math.log(p[1]) for p in pts]
@@ -247,6 +250,13 @@ def report_fits(rows: list[Row], families: list[str]) -> None:
     for family in families:
         for mode in MODES:
             power, expo = fits([r for r in rows if r.family == family and r.mode == mode])
+            print(f"  {family:<12} {mode:<12} {describe_fits(power, expo)}")
+    print(f"fits of log(candidates) from n = {CANDIDATES_FROM}, which no machine load changes "
+          "(t stands for the candidates):")
+    for family in families:
+        for mode in MODES:
+            power, expo = fits([r for r in rows if r.family == family and r.mode == mode],
+                               CANDIDATES_FROM, lambda r: r.candidates)
             print(f"  {family:<12} {mode:<12} {describe_fits(power, expo)}")
 
 
