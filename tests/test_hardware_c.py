@@ -85,3 +85,40 @@ def test_x86_allows_nothing_power_forbids(checker, shape):
 def test_x86_allows_nothing_riscv_forbids(checker, shape):
     text = shape.text()
     assert _states(checker, text, "x86") <= _states(checker, text, "riscv")
+
+
+ATOMICPO = """C atomicpo
+{}
+P0(int *x, int *y)
+{
+	WRITE_ONCE(*y, 1);
+	smp_wmb();
+	WRITE_ONCE(*x, 1);
+}
+P1(int *x, int *y)
+{
+	int r1;
+	int r2;
+	r1 = RMW1;
+	r2 = RMW2;
+}
+exists (1:r1=1 /\\ 1:r2=0)
+"""
+
+
+@pytest.mark.parametrize("model", ["arm64/llsc", "arm64/4.14"])
+@pytest.mark.parametrize("rmw1, rmw2, verdict", [
+    # the LL/SC loop of xchg and atomic_*_return branches on the store-exclusive's
+    # status, not on the value read: nothing orders two relaxed RMWs (herd7's
+    # aarch64.cat on the kernel's code: Sometimes; this was Never before)
+    ("xchg_relaxed(x, 1)", "xchg_relaxed(y, 1)", "Sometimes"),
+    ("atomic_fetch_add_relaxed(1, x)", "atomic_fetch_add_relaxed(1, y)", "Sometimes"),
+    # cmpxchg compares the value read and branches on it before its store: the
+    # second RMW's store is control-dependent on the read of x, and its read
+    # cannot come before P0's store of y without that store coming first in coherence
+    ("cmpxchg_relaxed(x, 1, 2)", "xchg_relaxed(y, 1)", "Never"),
+    ("xchg_acquire(x, 1)", "xchg_relaxed(y, 1)", "Never"),
+])
+def test_llsc_rmws_order_by_their_annotations_not_by_their_loop(checker, model, rmw1, rmw2, verdict):
+    text = ATOMICPO.replace("RMW1", rmw1).replace("RMW2", rmw2)
+    assert judge_text(checker, text, model).observation == verdict
