@@ -213,6 +213,13 @@ class Isa:
         """The branch an instruction makes, if it is one."""
         return None
 
+    @staticmethod
+    def label(tb: ThreadBuilder, lab, instr: Instr) -> str:
+        """A branch's target, which must be a label."""
+        if not isinstance(lab, LabelRef):
+            raise tb.error("expected a label", instr.pos)
+        return lab.name
+
     def condition(self, tb: ThreadBuilder, name: str, instr: Instr) -> Sym:
         """A condition code on the flags of the last compare."""
         up = name.upper()
@@ -397,9 +404,7 @@ class X86Isa(Isa):
         if op not in ("jump", "bcond"):
             return None
         (lab,) = self.operands(tb, instr, 1)
-        if not isinstance(lab, LabelRef):
-            raise tb.error("expected a label", instr.pos)
-        return Jump(lab.name, None if op == "jump" else self.condition(tb, s["cond"], instr))
+        return Jump(self.label(tb, lab, instr), None if op == "jump" else self.condition(tb, s["cond"], instr))
 
 
 # --------------------------------------------------------------- AArch64
@@ -642,21 +647,15 @@ class A64Isa(Isa):
         op = s.get("op") if s else None
         if op == "jump":
             (lab,) = self.operands(tb, instr, 1)
-            return Jump(self._label(tb, lab, instr), None)
+            return Jump(self.label(tb, lab, instr), None)
         if op == "bcond":
             (lab,) = self.operands(tb, instr, 1)
-            return Jump(self._label(tb, lab, instr), self.condition(tb, s["cond"], instr))
+            return Jump(self.label(tb, lab, instr), self.condition(tb, s["cond"], instr))
         if op in ("cbz", "cbnz"):
             rt, lab = self.operands(tb, instr, 2)
             test = "==" if op == "cbz" else "!="
-            return Jump(self._label(tb, lab, instr), fold(test, self.get(tb, rt, instr), const(0)))
+            return Jump(self.label(tb, lab, instr), fold(test, self.get(tb, rt, instr), const(0)))
         return None
-
-    @staticmethod
-    def _label(tb, lab, instr) -> str:
-        if not isinstance(lab, LabelRef):
-            raise tb.error("expected a label", instr.pos)
-        return lab.name
 
 
 # ------------------------------------------------------------------- PPC
@@ -762,13 +761,8 @@ class PpcIsa(Isa):
         op = s.get("op") if s else None
         if op not in ("jump", "bcond"):
             return None
-        ops = self.operands(tb, instr, 1, 2)
-        lab = ops[-1]
-        if not isinstance(lab, LabelRef):
-            raise tb.error("expected a label", instr.pos)
-        if op == "jump":
-            return Jump(lab.name, None)
-        return Jump(lab.name, self.condition(tb, s["cond"], instr))
+        target = self.label(tb, self.operands(tb, instr, 1, 2)[-1], instr)
+        return Jump(target, None if op == "jump" else self.condition(tb, s["cond"], instr))
 
 
 # ------------------------------------------------------------------ RISCV
@@ -918,14 +912,14 @@ class RiscvIsa(Isa):
         op = s.get("op") if s else None
         if op == "jump":
             (lab,) = self.operands(tb, instr, 1)
-            return Jump(A64Isa._label(tb, lab, instr), None)
+            return Jump(self.label(tb, lab, instr), None)
         if op == "bcc":
             a, b, lab = self.operands(tb, instr, 3)
-            return Jump(A64Isa._label(tb, lab, instr),
+            return Jump(self.label(tb, lab, instr),
                         fold(s["cond"], self.get(tb, a, instr), self.get(tb, b, instr)))
         if op == "bccz":
             a, lab = self.operands(tb, instr, 2)
-            return Jump(A64Isa._label(tb, lab, instr), fold(s["cond"], self.get(tb, a, instr), const(0)))
+            return Jump(self.label(tb, lab, instr), fold(s["cond"], self.get(tb, a, instr), const(0)))
         return None
 
 
