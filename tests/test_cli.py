@@ -145,3 +145,15 @@ def test_several_models_print_one_table():
     rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
             for line in r.output.splitlines() if line.startswith("│") and line.split("│")[1].strip()}
     assert rows == {"lkmm": "Sometimes", "x86": "Never", "arm64": "Sometimes", "power": "Sometimes"}
+
+
+def test_a_model_file_with_a_long_path_is_named_whole_in_the_table(tmp_path):
+    # a path longer than the table's share of 120 columns was cut to "…"
+    deep = tmp_path.joinpath(*(["a-folder-with-a-long-name"] * 5))
+    deep.mkdir(parents=True)
+    models = Path(__file__).resolve().parents[1] / "models"
+    cat = deep / "my-model.cat"
+    cat.write_text((models / "sc.cat").read_text())
+    r = run("--model", f"lkmm,{cat}", "-I", str(models), str(LITMUS / "SB+once+once.litmus"))
+    assert r.exit_code == 0, r.output
+    assert str(cat) in r.output

@@ -22,11 +22,14 @@ def verdict_table(verdicts: Sequence[Verdict]) -> str:
 
     v0 = verdicts[0]
     table = Table(title=f"{v0.name}: {v0.condition}")
-    for col in ("model", "verdict", "positive", "negative", "states", "flags"):
+    # a model named by its file's path is shown whole, never cut short
+    longest = max(len(v.model) for v in verdicts)
+    table.add_column("model", no_wrap=True, min_width=longest)
+    for col in ("verdict", "positive", "negative", "states", "flags"):
         table.add_column(col)
     for v in verdicts:
         table.add_row(v.model, v.observation, *counts(v),
                       "\n".join(format_state(s) for s in v.states), ",".join(v.flags) or "-")
     buf = StringIO()
-    Console(file=buf, width=120, no_color=True).print(table)
+    Console(file=buf, width=max(120, longest + 60), no_color=True).print(table)
     return buf.getvalue()
