@@ -123,8 +123,57 @@ def seq_chain(n: int, v: list, ops: Sequence[tuple]) -> Value:
     """The sequence of operands given as (mode, slot, mask): mode r is a
     relation, f a filter `[S]` (slot holds S; mask is R.row_mask(n, S) when S
     is known in advance), o is `X?` and s is `X*` (slot holds X, resp. X+).
-    Evaluated right to left: composing costs one step per edge of the left
-    operand, and operands are sparser than partial products."""
+    Composing costs one step per edge of the left operand: evaluated left to
+    right when the chain starts with a filter or a relation of few rows
+    (a quarter of the events at most) (every
+    partial product keeps to those rows), else right to left (operands are
+    sparser than partial products)."""
+    mode, slot, _ = ops[0]
+    x = v[slot]
+    if mode == "f":
+        if type(x) is int and 4 * x.bit_count() <= n:
+            return _seq_left(n, v, ops)
+    elif mode == "r" and type(x) is not int and 4 * (n - x.count(0)) <= n:
+        return _seq_left(n, v, ops)
+    return _seq_right(n, v, ops)
+
+
+def _seq_left(n: int, v: list, ops: Sequence[tuple]) -> Value:
+    """seq_chain from the left: filters before the first relation restrict rows."""
+    acc = None
+    rowset = -1
+    for mode, slot, mask in ops:
+        x = v[slot]
+        if mode == "f":
+            x = _set(x, "[ ]")
+            if acc is None:
+                rowset &= x
+            else:
+                acc = R.restrict_cols(acc, x)
+            continue
+        if type(x) is int:
+            if x:
+                raise CatTypeError("';' needs relations, got an event set")
+            if mode == "r":
+                return 0
+            if acc is None:
+                acc = R.identity(n) if rowset == -1 else R.identity(n, rowset)
+            continue
+        if acc is None:
+            if mode != "r":
+                x = R.opt(x)
+            acc = x if rowset == -1 else R.restrict_rows(rowset, x)
+        elif mode == "r":
+            acc = R.seq(acc, x)
+        else:
+            acc = R.union(acc, R.seq(acc, x))
+    if acc is None:  # pragma: no cover - the compiler folds all-filter chains into [S]
+        raise CatTypeError("internal: sequence of filters only")
+    return acc
+
+
+def _seq_right(n: int, v: list, ops: Sequence[tuple]) -> Value:
+    """seq_chain from the right: filters after the last relation restrict columns."""
     acc = None
     colmask = -1
     for i in range(len(ops) - 1, -1, -1):

@@ -1,7 +1,6 @@
 """A concrete candidate execution read off a Z3 model, and its cat view."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -10,8 +9,8 @@ import z3
 from ..cat.evaluate import Execution
 from ..lower.herd_view import complete_view
 from ..lower.program import Program
-from .encode import Encoding
-from ..lower.values import evaluate
+from .encode import WIDTH, Encoding
+from ..lower.values import evaluate, wrap
 
 
 @dataclass
@@ -34,38 +33,79 @@ class Candidate:
         return (taken, tuple(sorted(self.addrs.items())))
 
 
-_DEFINE = re.compile(r"\(define-fun (\S+) \(\) (?:Bool|Int|\(_ BitVec \d+\))\s+(true|false|#x[0-9a-f]+|#b[01]+|\d+)\)")
+@dataclass(frozen=True)
+class Readout:
+    """Every choice of a candidate as bits of one bit-vector term, so a Z3
+    model is read with a single evaluation (far cheaper than printing the
+    model or asking for each constant).  `fields`: (kind, key, offset,
+    width), offsets counted from the least significant bit."""
+    term: Optional[z3.BitVecRef]
+    fields: tuple[tuple[str, int, int, int], ...]
+
+    def read(self, m: z3.ModelRef) -> dict[tuple[str, int], int]:
+        """(kind, key) -> value in model m (unconstrained constants: false / 0)."""
+        if self.term is None:
+            return {}
+        out = (z3.Ast * 1)()
+        ctx = self.term.ctx.ref()
+        if not z3.Z3_model_eval(ctx, m.model, self.term.as_ast(), True, out):
+            raise z3.Z3Exception("cannot evaluate a candidate in the model")  # pragma: no cover
+        bits = int(z3.Z3_get_numeral_string(ctx, out[0]))
+        return {(kind, key): (bits >> off) & ((1 << width) - 1)
+                for kind, key, off, width in self.fields}
 
 
-def model_values(m: z3.ModelRef) -> dict[str, object]:
-    """Every constant of a model by name (one call into Z3, then text:
-    far faster than asking for each constant)."""
-    out: dict[str, object] = {}
-    for name, text in _DEFINE.findall(m.sexpr()):
-        if text == "true":
-            out[name] = True
-        elif text == "false":
-            out[name] = False
-        elif text.startswith("#x"):
-            v = int(text[2:], 16)
-            out[name] = v - (1 << 64) if v >> 63 else v
-        elif text.startswith("#b"):
-            v = int(text[2:], 2)
-            out[name] = v - (1 << 64) if v >> 63 else v
-        else:
-            out[name] = int(text)
-    return out
+def readout(enc: Encoding) -> Readout:
+    """The encoding's Readout: rf literals, branches, read values (two's
+    complement), coherence positions and determined-ness, built once."""
+    if enc.readout is not None:
+        return enc.readout
+    ctx = enc.ctx
+    one, zero = z3.BitVecVal(1, 1, ctx), z3.BitVecVal(0, 1, ctx)
+    parts: list[tuple[str, int, z3.BitVecRef]] = []
+    parts += [("b", i, z3.If(b, one, zero)) for i, b in enumerate(enc.branch)]
+    parts += [("rf", k, z3.If(lit, one, zero)) for k, lit in enumerate(enc.rf.values())]
+    parts += [("d", r, z3.If(lit, one, zero)) for r, lit in enc.determined.items()]
+    parts += [("v", eid, var) for eid, var in enc.read_value.items()]
+    width = max(1, len(enc.position).bit_length() + 1)   # positions lie in 1..len(position)
+    parts += [("p", w, z3.Int2BV(p, width)) for w, p in enc.position.items()]
+    fields, off = [], 0
+    for kind, key, t in reversed(parts):
+        fields.append((kind, key, off, t.size()))
+        off += t.size()
+    term = None
+    if parts:
+        term = parts[0][2] if len(parts) == 1 else z3.Concat(*(t for _, _, t in parts))
+    enc.readout = Readout(term, tuple(fields))
+    return enc.readout
+
+
+def _signed(v: int) -> int:
+    return v - (1 << WIDTH) if v >> (WIDTH - 1) else v
 
 
 def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
+    """The candidate execution of Z3 model m."""
+    vals = readout(enc).read(m)
+    branches = [bool(vals[("b", i)]) for i in range(len(enc.branch))]
+    rf: dict[int, int] = {}
+    for k, (w, r) in enumerate(enc.rf):
+        if vals[("rf", k)] and r not in rf:
+            rf[r] = w
+    reads = {eid: _signed(vals[("v", eid)]) for eid in enc.read_value}
+    positions = {w: vals[("p", w)] for w in enc.position}
+    undetermined = frozenset(r for r in enc.determined if not vals[("d", r)])
+    return complete_candidate(enc, branches, reads, rf, positions, undetermined)
+
+
+def complete_candidate(enc: Encoding, branches: list[bool], reads: dict[int, int],
+                       rf: dict[int, int], positions: dict[int, int],
+                       undetermined: frozenset[int] = frozenset()) -> Candidate:
+    """The candidate of these choices: which events run, their addresses and
+    values, co per address (choices of events that do not run dropped)."""
     prog = enc.program
-    vals = model_values(m)
-    branches = [bool(vals.get(str(b), False)) for b in enc.branch]
     exists = [all(branches[l.branch] == l.value for l in e.guard) for e in prog.events]
-    reads: dict[int, int] = {}
-    for eid, var in enc.read_value.items():
-        if exists[eid]:
-            reads[eid] = int(vals.get(f"v{eid}", 0))
+    reads = {eid: v for eid, v in reads.items() if exists[eid]}
     addrs: dict[int, int] = {}
     values: dict[int, int] = {}
     for e in prog.events:
@@ -78,26 +118,25 @@ def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
             values[e.eid] = reads[e.eid]
         elif e.value is not None:
             values[e.eid] = evaluate(e.value, reads, branches)
-    rf: dict[int, int] = {}
-    for r, ws in enc.rf_of_read.items():
-        if not exists[r]:
-            continue
-        for w in ws:
-            if vals.get(f"rf_{w}_{r}") is True:
-                rf[r] = w
-                break
-    positions: dict[int, int] = {}
-    for w, p in enc.position.items():
-        if exists[w]:
-            positions[w] = int(vals.get(f"p{w}", 0))
     co: dict[int, list[int]] = {}
     for e in prog.events:
         if e.kind == "W" and exists[e.eid]:
             co.setdefault(addrs[e.eid], []).append(e.eid)
     for a, ws in co.items():
         ws.sort(key=lambda w: positions.get(w, 0))
-    undetermined = frozenset(r for r in enc.determined if exists[r] and vals.get(f"d{r}") is False)
-    return Candidate(branches, exists, reads, addrs, values, rf, co, undetermined)
+    return Candidate(branches, exists, reads, addrs, values,
+                     {r: w for r, w in rf.items() if exists[r]}, co,
+                     frozenset(r for r in undetermined if exists[r]))
+
+
+def with_reads(enc: Encoding, c: Candidate, choice: dict[int, int]) -> Candidate:
+    """c with each read of `choice` reading from the write it names instead
+    (free reads, engine/free_reads.py: nothing else changes but values)."""
+    reads = dict(c.reads)
+    for r, w in choice.items():
+        reads[r] = wrap(c.values[w])   # a write of a constant: the same in every variant
+    positions = {w: i for ws in c.co.values() for i, w in enumerate(ws)}
+    return complete_candidate(enc, c.branches, reads, {**c.rf, **choice}, positions, c.undetermined)
 
 
 # Lock operations: herd's C models see them outside R, W and M, with no rf

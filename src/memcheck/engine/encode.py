@@ -45,6 +45,7 @@ class Encoding:
     determined: dict[int, z3.BoolRef] = field(default_factory=dict)
     loops: Optional["LoopLiterals"] = None  # the loop modes' literals (engine/loops.py)
     closures: Optional[ClosureLiterals] = None  # closure edges' literals (engine/closures.py)
+    readout: Optional[object] = None  # one term reading a model (engine/candidate.py)
     _negations: dict[tuple, z3.BoolRef] = field(default_factory=dict)
     _co: dict[tuple[int, int], z3.BoolRef] = field(default_factory=dict)
 

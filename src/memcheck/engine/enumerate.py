@@ -8,6 +8,7 @@ candidate that shares those edges.  The loop ends when Z3 finds no more.
 """
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
@@ -16,7 +17,9 @@ import z3
 
 from ..cat.evaluate import CheckResult, Evaluator, Execution, Explanation
 from ..lower.program import Program
-from .candidate import Candidate, StaticView, cat_execution, read_candidate, static_view
+from .candidate import (Candidate, StaticView, cat_execution, read_candidate, static_view,
+                        with_reads)
+from .free_reads import free_reads
 from .closures import ClosureLiterals
 from .encode import Encoding, encode
 from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
@@ -94,6 +97,7 @@ class Checked:
     execution: Execution
     result: CheckResult
     explanation: Optional[Explanation] = None
+    solution: int = 0  # which solver answer it came from (variants of free reads share it)
 
 
 class Refinement:
@@ -110,21 +114,47 @@ class Refinement:
         self.observed = observed  # addresses a final state shows (None: all)
         self.enc = encode(program, ctx)
         self.solver = z3.Solver(ctx=self.enc.ctx)
-        self.solver.add(self.enc.constraints)
         # orders=False: the plain encoding (every refutation names its rf/co edges)
         self.orders = orders
         self.locks = lock_order(self.enc) if orders else LockOrder()
-        self.solver.add(contiguity(self.enc, self.locks))
+        # what restricts candidates (learned clauses aside): free reads are judged on it
+        self._restrictions = list(self.enc.constraints) + contiguity(self.enc, self.locks)
+        self.solver.add(self._restrictions)
+        self._free: Optional[dict[int, list[int]]] = None
         self._family: dict[tuple, bool] = {}  # (path key, node, x, y, fact) -> derivable
         self._all_hand_offs: dict[tuple, tuple] = {}  # (path key, lock, violation) -> values
-        self.proposed = self.refuted = 0
+        self.proposed = self.refuted = self.solutions = 0
+        self._cubes: set[tuple] = set()  # (solution, literal) whose cube is blocked
         self._views: dict[tuple, StaticView] = {}
         # the evaluator caches static parts by key: keys must not collide across programs
         self._token = object()
 
     def restrict(self, formula: Callable[[Encoding], z3.BoolRef]) -> None:
         """Only candidates satisfying `formula` (built over the encoding)."""
-        self.solver.add(formula(self.enc))
+        f = formula(self.enc)
+        self._restrictions.append(f)
+        self._free = None
+        self.solver.add(f)
+
+    def define(self, literal: z3.BoolRef, formula: Callable[[Encoding], z3.BoolRef]) -> None:
+        """`literal` names `formula` (a fresh literal: restricts nothing until assumed)."""
+        self.solver.add(literal == formula(self.enc))
+
+    def free_reads(self) -> dict[int, list[int]]:
+        """The free reads and their writes (engine/free_reads.py)."""
+        if self._free is None:
+            self._free = free_reads(self.enc, self._restrictions)
+        return self._free
+
+    def variants(self, c: Candidate) -> Iterator[Candidate]:
+        """c with its free reads reading from each of their writes in turn."""
+        free = self.free_reads()
+        if not free:
+            yield c
+            return
+        reads = sorted(free)
+        for choice in itertools.product(*(free[r] for r in reads)):
+            yield with_reads(self.enc, c, dict(zip(reads, choice)))
 
     def check(self, c: Candidate) -> Checked:
         key = c.path_key(self.program)
@@ -135,10 +165,12 @@ class Refinement:
         return Checked(c, view, ex, self.evaluator.check(ex))
 
     def candidates(self, deadline: Optional[float] = None, assumptions=(),
-                   mode: str = "complete") -> Iterator[Checked]:
+                   mode: str = "complete", expand: bool = False) -> Iterator[Checked]:
         """Checked candidates until the solver finds no more: complete
         executions, unless `mode` names other candidates loops leave
-        (engine/loops.py: a stuck await's)."""
+        (engine/loops.py: a stuck await's).  With `expand`, each solution
+        comes with every choice of the free reads (a caller blocking an
+        allowed one blocks them all: `block(..., cube=True)`)."""
         if self.enc.loops is not None:
             assumptions = tuple(assumptions) + (self.enc.loops[mode],)
         while True:
@@ -149,25 +181,35 @@ class Refinement:
                 return
             if answer != z3.sat:
                 raise Timeout()
-            checked = self.check(read_candidate(self.enc, self.solver.model()))
-            self.proposed += 1
-            if checked.result.violations:
-                self.refuted += 1
-                v = checked.result.violations[0]
-                if v.monotone or self.explain_all:
-                    checked.explanation = self.evaluator.explain(checked.execution, v,
-                                                                 closures=v.monotone and self.orders)
-                if v.monotone and not checked.explanation.whole:
-                    facts = model_facts(self.enc, checked.candidate, checked.view,
-                                        self.lock_chains(checked, v))
-                    clause = self.enc.refutation(facts)
-                    if any(f[0] == "path" for f in facts):
-                        self.solver.add(learn_steps(self.enc, checked.candidate, checked.view,
-                                                    checked.explanation))
-                else:
-                    clause = self.enc.refutation(execution_facts(self.enc, checked.candidate))
-                self.solver.add(clause)
-            yield checked
+            found = read_candidate(self.enc, self.solver.model())
+            self.solutions += 1
+            for c in (self.variants(found) if expand else (found,)):
+                if deadline is not None and time.monotonic() > deadline:
+                    raise Timeout()
+                checked = self.check(c)
+                checked.solution = self.solutions
+                yield self._judged(checked)
+
+    def _judged(self, checked: Checked) -> Checked:
+        """checked, refuted in the solver when the model forbids it."""
+        self.proposed += 1
+        if checked.result.violations:
+            self.refuted += 1
+            v = checked.result.violations[0]
+            if v.monotone or self.explain_all:
+                checked.explanation = self.evaluator.explain(checked.execution, v,
+                                                             closures=v.monotone and self.orders)
+            if v.monotone and not checked.explanation.whole:
+                facts = model_facts(self.enc, checked.candidate, checked.view,
+                                    self.lock_chains(checked, v))
+                clause = self.enc.refutation(facts)
+                if any(f[0] == "path" for f in facts):
+                    self.solver.add(learn_steps(self.enc, checked.candidate, checked.view,
+                                                checked.explanation))
+            else:
+                clause = self.enc.refutation(execution_facts(self.enc, checked.candidate))
+            self.solver.add(clause)
+        return checked
 
     def lock_chains(self, checked: Checked, violation) -> list[tuple]:
         """The explanation's facts, each run of lock hand-offs from section
@@ -225,27 +267,36 @@ class Refinement:
         return all(self._family[(key, node, xy, f)] for xy, f in pairs)
 
     def block(self, checked: Checked, under: Optional[z3.BoolRef] = None,
-              whole_path: bool = False) -> None:
+              whole_path: bool = False, cube: bool = False) -> None:
         """Never propose this execution again (with `whole_path`, any
-        execution of its path); with `under`, only while that literal is
-        assumed."""
+        execution of its path; with `cube`, any that differs from it in free
+        reads alone); with `under`, only while that literal is assumed."""
+        if cube:
+            key = (checked.solution, None if under is None else under.get_id())
+            if key in self._cubes:
+                return
+            self._cubes.add(key)
         facts = (path_facts if whole_path else execution_facts)(self.enc, checked.candidate)
+        if cube:
+            free = self.free_reads()
+            facts = [f for f in facts if not (f[0] == "rf" and f[2] in free)]
         clause = self.enc.refutation(facts)
         self.solver.add(clause if under is None else z3.Implies(under, clause))
 
 
 def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,
-                       limit: Optional[int] = None) -> tuple[list[Allowed], bool]:
+                       limit: Optional[int] = None, expand: bool = True) -> tuple[list[Allowed], bool]:
     """The executions the model allows, and whether that is all of them
     (False when there are more than `limit`).  Each is blocked only under an
     assumption of this listing, so the refinement can still answer other
-    questions afterwards (what it refuted stands)."""
+    questions afterwards (what it refuted stands).  `expand`: free reads'
+    choices enumerated without the solver (engine/free_reads.py)."""
     listing = z3.Bool("listing executions", refinement.enc.ctx)
     allowed: list[Allowed] = []
-    for checked in refinement.candidates(deadline, assumptions=(listing,)):
+    for checked in refinement.candidates(deadline, assumptions=(listing,), expand=expand):
         if not checked.result.violations:
             if limit is not None and len(allowed) >= limit:
                 return allowed, False
             allowed.append(Allowed(checked.candidate, checked.result.flags))
-            refinement.block(checked, under=listing)
+            refinement.block(checked, under=listing, cube=expand)
     return allowed, True

@@ -50,7 +50,7 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     if test.filter is not None:
         refinement.restrict(lambda enc: prop_term(enc, test, test.filter))
     holds = z3.Bool("condition holds", refinement.enc.ctx)
-    refinement.restrict(lambda enc: holds == prop_term(enc, test, test.condition.prop))
+    refinement.define(holds, lambda enc: prop_term(enc, test, test.condition.prop))
     locs = observed_locations(test)
     bound = loop_limit(refinement)  # the model aside: asked before anything is learned of it
     hang = {"hang"} if hangs(refinement, deadline) else set()

@@ -1,0 +1,91 @@
+"""Free reads: listing enumerates their choices without the solver, and
+lists exactly the executions the solver alone lists."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from hypothesis import strategies as st
+
+from memcheck.checker import parse_test_text
+from memcheck.engine.condition import prop_term
+from memcheck.engine.enumerate import Refinement, allowed_executions
+from memcheck.engine.outcome import observed_addresses
+from strategies import conditions, shapes
+
+MP = """C MP
+{}
+P0(int *x, int *y) { WRITE_ONCE(*x, 1); smp_wmb(); WRITE_ONCE(*y, 1); }
+P1(int *x, int *y) { int r0 = READ_ONCE(*y); smp_rmb(); int r1 = READ_ONCE(*x); }
+exists (1:r0=1 /\\ 1:r1=0)
+"""
+
+# r0's value is written to z, which P2 reads: r0's choice is not free
+COPY = """C copy
+{}
+P0(int *x, int *y, int *z) { int r0 = READ_ONCE(*x); WRITE_ONCE(*z, r0); }
+P1(int *x) { WRITE_ONCE(*x, 1); }
+P2(int *z, int *y) { int r1 = READ_ONCE(*z); int r2 = READ_ONCE(*y); }
+P3(int *y) { WRITE_ONCE(*y, 2); }
+exists (2:r1=1)
+"""
+
+
+def refinement(checker, text: str, filtered: bool = True) -> Refinement:
+    test = parse_test_text(text.encode(), "t.litmus")
+    prog = checker.lower(test, "lkmm")
+    ref = Refinement(prog, checker.evaluator("lkmm"), observed=observed_addresses(test, prog))
+    if filtered and test.filter is not None:
+        ref.restrict(lambda enc: prop_term(enc, test, test.filter))
+    return ref
+
+
+def read_names(ref: Refinement) -> set[tuple[int, int]]:
+    """The free reads as (thread, index of the read in its thread)."""
+    events = ref.program.events
+
+    def index(r: int) -> int:
+        return [e.eid for e in events if e.kind == "R" and e.thread == events[r].thread].index(r)
+    return {(events[r].thread, index(r)) for r in ref.free_reads()}
+
+
+def executions(ref: Refinement, expand: bool) -> list[tuple]:
+    allowed, complete = allowed_executions(ref, expand=expand)
+    assert complete
+    return sorted((tuple(sorted(a.candidate.rf.items())),
+                   tuple(sorted((k, tuple(v)) for k, v in a.candidate.co.items())),
+                   tuple(a.candidate.branches), tuple(sorted(a.flags))) for a in allowed)
+
+
+def test_reads_of_constant_writes_are_free(checker):
+    assert read_names(refinement(checker, MP)) == {(1, 0), (1, 1)}
+
+
+def test_a_read_whose_value_another_read_sees_is_not_free(checker):
+    # P0's read feeds z's write, which P2 reads; P2's reads are free
+    assert read_names(refinement(checker, COPY)) == {(2, 1)}
+
+
+def test_a_filter_on_a_read_makes_it_bound(checker):
+    text = MP.replace("exists", "filter (1:r0=1)\nexists")
+    assert read_names(refinement(checker, text)) == {(1, 1)}
+    assert read_names(refinement(checker, text, filtered=False)) == {(1, 0), (1, 1)}
+
+
+def test_listing_expands_a_solution_into_its_free_choices(checker):
+    ref = refinement(checker, MP)
+    assert len(executions(ref, expand=True)) == 3
+    assert ref.solutions < ref.proposed   # fewer solver answers than executions
+
+
+SETTINGS = settings(max_examples=60, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(shapes(rich=True, copies=True), st.data())
+def test_expanded_listing_equals_the_solvers(checker, shape, data):
+    condition = data.draw(conditions(shape))
+    if data.draw(st.booleans()):   # a filter too: the reads it names are bound
+        condition = "filter " + data.draw(conditions(shape)).split(" ", 1)[1] + "\n" + condition
+    text = shape.text(condition=condition)
+    assert executions(refinement(checker, text), True) == executions(refinement(checker, text), False)
