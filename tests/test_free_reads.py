@@ -89,3 +89,23 @@ def test_expanded_listing_equals_the_solvers(checker, shape, data):
         condition = "filter " + data.draw(conditions(shape)).split(" ", 1)[1] + "\n" + condition
     text = shape.text(condition=condition)
     assert executions(refinement(checker, text), True) == executions(refinement(checker, text), False)
+
+
+def _xchg_lock_thread(i: int) -> str:
+    a, b = f"x{i}", f"x{(i + 1) % 3}"
+    return (f"P{i}(int *sl, int *{a}, int *{b}) {{ int r2 = xchg_acquire(sl, 1); WRITE_ONCE(*{a}, 1);"
+            f" int r1 = READ_ONCE(*{b}); smp_store_release(sl, 0); }}\n")
+
+
+XCHG_LOCKS = "C xchg-locks\n{}\n" + "".join(_xchg_lock_thread(i) for i in range(3)) + \
+    "exists (0:r1=0 /\\ 1:r1=0 /\\ 2:r1=0)\n"
+
+
+def test_expansion_stops_where_the_model_refutes_most_choices(checker):
+    # the xchg reads are free, but atomicity refutes most of their choices:
+    # enumerating all 7^3 * 2^3 of them per solution took 255,192 checks
+    ref = refinement(checker, XCHG_LOCKS)
+    assert len(ref.free_reads()) == 6
+    executions(ref, expand=True)
+    assert ref.proposed < 2000
+    assert 4 * ref.expanded_refuted > ref.expanded

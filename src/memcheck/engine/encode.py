@@ -98,9 +98,10 @@ class Encoding:
             return self.addr_term[key[1]] == z3.BitVecVal(key[2], WIDTH, self.ctx)
         raise ValueError(f"unknown fact {key}")
 
-    def refutation(self, keys) -> z3.BoolRef:
-        """The clause saying not all of these facts hold together."""
-        negs = []
+    def refutation(self, keys, under: Optional[z3.BoolRef] = None) -> z3.BoolRef:
+        """The clause saying not all of these facts hold together (with
+        `under`, only while that literal holds)."""
+        negs = [] if under is None else [z3.Not(under)]
         for k in keys:
             n = self._negations.get(k)
             if n is None:

@@ -26,6 +26,10 @@ from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_o
                          with_all_hand_offs)
 
 
+# variants judged before their refutation rate may stop the expansion
+EXPANSION_TRIAL = 64
+
+
 class Timeout(Exception):
     """The time budget ran out before every execution was found."""
 
@@ -97,7 +101,6 @@ class Checked:
     execution: Execution
     result: CheckResult
     explanation: Optional[Explanation] = None
-    solution: int = 0  # which solver answer it came from (variants of free reads share it)
 
 
 class Refinement:
@@ -124,7 +127,7 @@ class Refinement:
         self._family: dict[tuple, bool] = {}  # (path key, node, x, y, fact) -> derivable
         self._all_hand_offs: dict[tuple, tuple] = {}  # (path key, lock, violation) -> values
         self.proposed = self.refuted = self.solutions = 0
-        self._cubes: set[tuple] = set()  # (solution, literal) whose cube is blocked
+        self.expanded = self.expanded_refuted = 0  # variants of free reads judged, refuted
         self._views: dict[tuple, StaticView] = {}
         # the evaluator caches static parts by key: keys must not collide across programs
         self._token = object()
@@ -169,8 +172,8 @@ class Refinement:
         """Checked candidates until the solver finds no more: complete
         executions, unless `mode` names other candidates loops leave
         (engine/loops.py: a stuck await's).  With `expand`, each solution
-        comes with every choice of the free reads (a caller blocking an
-        allowed one blocks them all: `block(..., cube=True)`)."""
+        comes with every choice of its free reads while that pays
+        (`expanding`); the caller blocks what it has seen as without."""
         if self.enc.loops is not None:
             assumptions = tuple(assumptions) + (self.enc.loops[mode],)
         while True:
@@ -183,12 +186,24 @@ class Refinement:
                 raise Timeout()
             found = read_candidate(self.enc, self.solver.model())
             self.solutions += 1
-            for c in (self.variants(found) if expand else (found,)):
+            if not (expand and self.expanding()):
+                yield self._judged(self.check(found))
+                continue
+            for c in self.variants(found):
                 if deadline is not None and time.monotonic() > deadline:
                     raise Timeout()
-                checked = self.check(c)
-                checked.solution = self.solutions
-                yield self._judged(checked)
+                checked = self._judged(self.check(c))
+                self.expanded += 1
+                self.expanded_refuted += bool(checked.result.violations)
+                yield checked
+                if not self.expanding():
+                    break   # the variants left stay the solver's to propose
+
+    def expanding(self) -> bool:
+        """Whether free reads are still worth enumerating here: not when the
+        model refutes many of their choices (one refutation in the solver
+        prunes more than one check here)."""
+        return self.expanded < EXPANSION_TRIAL or 4 * self.expanded_refuted <= self.expanded
 
     def _judged(self, checked: Checked) -> Checked:
         """checked, refuted in the solver when the model forbids it."""
@@ -267,21 +282,12 @@ class Refinement:
         return all(self._family[(key, node, xy, f)] for xy, f in pairs)
 
     def block(self, checked: Checked, under: Optional[z3.BoolRef] = None,
-              whole_path: bool = False, cube: bool = False) -> None:
+              whole_path: bool = False) -> None:
         """Never propose this execution again (with `whole_path`, any
-        execution of its path; with `cube`, any that differs from it in free
-        reads alone); with `under`, only while that literal is assumed."""
-        if cube:
-            key = (checked.solution, None if under is None else under.get_id())
-            if key in self._cubes:
-                return
-            self._cubes.add(key)
+        execution of its path); with `under`, only while that literal is
+        assumed."""
         facts = (path_facts if whole_path else execution_facts)(self.enc, checked.candidate)
-        if cube:
-            free = self.free_reads()
-            facts = [f for f in facts if not (f[0] == "rf" and f[2] in free)]
-        clause = self.enc.refutation(facts)
-        self.solver.add(clause if under is None else z3.Implies(under, clause))
+        self.solver.add(self.enc.refutation(facts, under))
 
 
 def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,
@@ -298,5 +304,5 @@ def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,
             if limit is not None and len(allowed) >= limit:
                 return allowed, False
             allowed.append(Allowed(checked.candidate, checked.result.flags))
-            refinement.block(checked, under=listing, cube=expand)
+            refinement.block(checked, under=listing)
     return allowed, True
