@@ -13,8 +13,11 @@ recorded times overstate herd7 on its slowest tests.
 The selection: a seeded sample of the tests herd7 judged, plus every test
 it needed more than `--always` seconds for.
 
+`--out DIR` writes the report, one row per test and mode (with the worker's
+peak memory after it) and a log-log plot of each test's two times.
+
     python benchmarks/compare_herd7.py ../shared/corpus/lkmm --sample 1000 \\
-        --herd7 herd7 --cfg-dir ../shared/kernel-lkmm/herd7-7.57 -j 2
+        --herd7 herd7 --cfg-dir ../shared/kernel-lkmm/herd7-7.57 -j 2 --out benchmarks/results
     python benchmarks/compare_herd7.py ../shared/corpus/lkmm --sample 200 --modes verdict
 """
 from __future__ import annotations
@@ -72,6 +75,41 @@ def select(rows: list[HerdRecord], sample: int, seed: int, always: float) -> lis
     return sorted(slow + picked, key=lambda r: r.file)
 
 
+def plot(path: Path, points: dict[str, list[tuple[float, float, bool]]], source: str) -> None:
+    """One log-log panel per mode: each test's herd7 time against memcheck's
+    (x marks: herd7 timed out, drawn at its limit), with the 1x and 0.1x lines."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(points), figsize=(5.2 * len(points), 4.8), squeeze=False)
+    for ax, (mode, pts) in zip(axes.flat, points.items()):
+        done = [(h, m) for h, m, out in pts if not out]
+        out = [(h, m) for h, m, out in pts if out]
+        ax.scatter([max(h, 1e-3) for h, _ in done], [max(m, 1e-3) for _, m in done], s=6, alpha=0.5,
+                   label=f"{len(done)} tests")
+        if out:
+            ax.scatter([h for h, _ in out], [max(m, 1e-3) for _, m in out], marker="x", color="tab:red",
+                       label=f"herd7 timed out ({len(out)})")
+        lo, hi = 1e-3, max([h for h, _, _ in pts] + [m for _, m, _ in pts] + [1.0]) * 1.5
+        for factor, style in ((1.0, "-"), (0.1, "--"), (0.01, ":")):
+            ax.plot([lo, hi], [lo * factor, hi * factor], color="grey", linestyle=style, linewidth=1,
+                    label=f"memcheck = {factor:g} x herd7")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(lo, hi)
+        ax.set_xlabel("herd7 s (one process per test)")
+        ax.set_ylabel("memcheck s (per test, in its worker)")
+        ax.set_title(mode)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"memcheck against {source}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
@@ -85,14 +123,22 @@ def main() -> int:
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=60.0, help="memcheck's limit per test")
     ap.add_argument("--modes", default="full,states,verdict")
-    ap.add_argument("--tsv", type=Path, help="write one row per test and mode here")
+    ap.add_argument("--out", type=Path,
+                    help="write compare_herd7.{txt,tsv,png} here (report, one row per test and mode, plot)")
     args = ap.parse_args()
     if args.herd7 and not args.cfg_dir:
         ap.error("--herd7 needs --cfg-dir (the folder of the LKMM's linux-kernel.cfg)")
+    modes = args.modes.split(",")
+    report: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        report.append(line)
 
     rows = select(list(read_herd_tsv(args.corpus / "herd7.tsv").values()), args.sample, args.seed,
                   args.always)
     herd: dict[str, Optional[float]] = {}
+    observed: dict[str, str] = {}
     if args.herd7:
         start = time.monotonic()
         with ThreadPoolExecutor(args.jobs) as pool:
@@ -101,20 +147,32 @@ def main() -> int:
                                                          args.herd_timeout)), rows)
             for file, run in runs:
                 herd[file] = None if run.timed_out else run.seconds
-        source = f"herd7 run here ({args.herd7}, {time.monotonic() - start:.0f} s wall, -j {args.jobs})"
+                observed[file] = run.observation
+        source = (f"herd7 run here ({args.herd7}, limit {args.herd_timeout:g} s a test, "
+                  f"{time.monotonic() - start:.0f} s wall, -j {args.jobs})")
     else:
         herd = {r.file: r.seconds for r in rows}
         source = "herd7's recorded times (no --herd7 given; they overstate herd7 on its slowest tests)"
+    say(f"{len(rows)} tests: a sample of seed {args.seed} plus every test herd7's record gives more "
+        f"than {args.always:g} s")
 
     table: dict[tuple[str, str], list[float]] = {}
     out_rows = []
-    for mode in args.modes.split(","):
+    points: dict[str, list[tuple[float, float, bool]]] = {}
+    for mode in modes:
         start = time.monotonic()
         results = compare_corpus(args.corpus, rows, "lkmm", args.jobs, args.timeout, **MODES[mode])
         wall = time.monotonic() - start
         wrong = [c.file for c in results if c.verdict is not None and not c.verdict_equal]
-        print(f"{mode}: {len(results)} tests, memcheck wall {wall:.1f} s, "
-              f"{sum(c.timeout for c in results)} timeouts, {len(wrong)} verdicts unlike herd7's")
+        unlike_run = [c.file for c in results if observed.get(c.file) and c.verdict is not None
+                      and c.verdict != observed[c.file]]
+        peak = max(results, key=lambda c: c.peak_mib)
+        say(f"{mode}: {len(results)} tests, memcheck wall {wall:.1f} s, {sum(c.timeout for c in results)} "
+            f"timeouts, {sum(bool(c.error) for c in results)} errors, {len(wrong)} verdicts unlike herd7's "
+            f"record" + (f", {len(unlike_run)} unlike this herd7 run's" if observed else "")
+            + f"; peak memory of a worker {peak.peak_mib:.0f} MiB (first reached judging {peak.file})")
+        for file in wrong + unlike_run:
+            say(f"  verdict differs: {file}")
         for c in results:
             g = group(herd[c.file])
             cell = table.setdefault((mode, g), [0.0, 0.0, 0, 0.0])
@@ -122,10 +180,14 @@ def main() -> int:
             cell[1] += herd[c.file] if herd[c.file] is not None else args.herd_timeout
             cell[2] += 1
             cell[3] = max(cell[3], c.seconds)
-            out_rows.append(f"{c.file}\t{mode}\t{c.seconds:.3f}\t{herd[c.file] if herd[c.file] is not None else 'TIMEOUT'}")
-    print(f"\nherd7's times: {source}")
-    print(f"{'mode':8} {'group':16} {'tests':>6} {'memcheck s':>11} {'herd7 s':>9} {'ratio':>7} {'slowest':>8}")
-    for mode in args.modes.split(","):
+            points.setdefault(mode, []).append((herd[c.file] if herd[c.file] is not None else args.herd_timeout,
+                                                c.seconds, herd[c.file] is None))
+            out_rows.append(f"{c.file}\t{mode}\t{c.seconds:.3f}\t"
+                            f"{herd[c.file] if herd[c.file] is not None else 'TIMEOUT'}\t{c.peak_mib:.0f}")
+    say()
+    say(f"herd7's times: {source}")
+    say(f"{'mode':8} {'group':16} {'tests':>6} {'memcheck s':>11} {'herd7 s':>9} {'ratio':>7} {'slowest':>8}")
+    for mode in modes:
         total = [0.0, 0.0, 0]
         for g in GROUPS:
             cell = table.get((mode, g))
@@ -133,12 +195,16 @@ def main() -> int:
                 continue
             total = [total[0] + cell[0], total[1] + cell[1], total[2] + cell[2]]
             herd_text = f"{cell[1]:9.1f}" if g != GROUPS[3] else f">{cell[1]:8.0f}"
-            print(f"{mode:8} {g:16} {cell[2]:6d} {cell[0]:11.1f} {herd_text} "
-                  f"{cell[0] / cell[1]:7.3f} {cell[3]:8.2f}")
-        print(f"{mode:8} {'all':16} {total[2]:6d} {total[0]:11.1f} {total[1]:9.1f} "
-              f"{total[0] / total[1]:7.3f}")
-    if args.tsv:
-        args.tsv.write_text("file\tmode\tmemcheck_s\therd7_s\n" + "\n".join(out_rows) + "\n")
+            say(f"{mode:8} {g:16} {cell[2]:6d} {cell[0]:11.1f} {herd_text} "
+                f"{cell[0] / cell[1]:7.3f} {cell[3]:8.2f}")
+        say(f"{mode:8} {'all':16} {total[2]:6d} {total[0]:11.1f} {total[1]:9.1f} "
+            f"{total[0] / total[1]:7.3f}")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "compare_herd7.txt").write_text("\n".join(report) + "\n")
+        (args.out / "compare_herd7.tsv").write_text("file\tmode\tmemcheck_s\therd7_s\tpeak_mib\n"
+                                                    + "\n".join(out_rows) + "\n")
+        plot(args.out / "compare_herd7.png", points, source)
     return 0
 
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from memcheck.checker import parse_test_text
 from memcheck.engine.condition import prop_term
 from memcheck.engine.enumerate import Refinement, allowed_executions
-from memcheck.engine.outcome import observed_addresses
+from memcheck.engine.outcome import FinalState, observed_addresses, observed_locations
+from memcheck.engine.states import allowed_states
 from strategies import conditions, shapes
 
 MP = """C MP
@@ -109,3 +110,19 @@ def test_expansion_stops_where_the_model_refutes_most_choices(checker):
     executions(ref, expand=True)
     assert ref.proposed < 2000
     assert 4 * ref.expanded_refuted > ref.expanded
+
+
+@SETTINGS
+@given(shapes(rich=True, copies=True), st.data())
+def test_expanded_state_listing_equals_the_solvers(checker, shape, data):
+    text = shape.text(condition=data.draw(conditions(shape)))
+    test = parse_test_text(text.encode(), "t.litmus")
+    locs = observed_locations(test)
+
+    def states(expand: bool) -> list:
+        ref = refinement(checker, text)
+        found = allowed_states(ref, test, ref.program, locs, expand=expand)
+        return sorted(FinalState(test, ref.program, a.candidate).state(locs) for a in found)
+    with_free, without = states(True), states(False)
+    assert with_free == without
+    assert len(set(with_free)) == len(with_free)   # one execution per state

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class Comparison:
     witnesses: tuple[int, int] = (0, 0)  # our counts, spelled as herd7's record spells them
     loop_limit: Optional[bool] = None  # our Loop line (None: not judged)
     hang: bool = False  # our own flag, which herd7 does not have
+    peak_mib: float = 0.0  # the judging process's peak resident memory after this test
 
     @property
     def loop_limit_equal(self) -> bool:
@@ -89,6 +91,7 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, b
         cmp.error = f"internal error: {type(e).__name__}: {e}"
     finally:
         cmp.seconds = time.monotonic() - start
+        cmp.peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return cmp
 
 

@@ -107,12 +107,9 @@ class Encoding:
             if n is None:
                 n = self._negations[k] = z3.Not(self.fact(k))
             negs.append(n)
-        if not negs:
-            return z3.BoolVal(False, self.ctx)
         # straight to the C API: z3.Or's argument coercion costs more than
         # the solver call on large enumerations
-        array = (z3.Ast * len(negs))(*(n.as_ast() for n in negs))
-        return z3.BoolRef(z3.Z3_mk_or(self.ctx.ref(), len(negs), array), self.ctx)
+        return any_of(negs, self.ctx)
 
     def co_literal(self, w1: int, w2: int) -> z3.BoolRef:
         """co(w1, w2) given both exist and share a location."""
@@ -310,14 +307,14 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
                 h = here(x, w)
                 if h is not true:
                     parts.append(h)
-                between.append(_and(parts, enc.ctx))
+                between.append(all_of(parts, enc.ctx))
             source_before = (enc.co_literal(s, w) if not events[s].is_init else true)
-            out.append(z3.Implies(lit, z3.And(source_before, z3.Not(_or(between, enc.ctx)))
+            out.append(z3.Implies(lit, z3.And(source_before, z3.Not(any_of(between, enc.ctx)))
                                   if between else source_before))
     return out
 
 
-def _and(parts: list, ctx: z3.Context) -> z3.BoolRef:
+def all_of(parts: list, ctx: z3.Context) -> z3.BoolRef:
     """z3.And without its argument coercion (large encodings)."""
     if len(parts) == 1:
         return parts[0]
@@ -325,8 +322,10 @@ def _and(parts: list, ctx: z3.Context) -> z3.BoolRef:
     return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(parts), array), ctx)
 
 
-def _or(parts: list, ctx: z3.Context) -> z3.BoolRef:
-    """z3.Or without its argument coercion."""
+def any_of(parts: list, ctx: z3.Context) -> z3.BoolRef:
+    """z3.Or without its argument coercion (false when `parts` is empty)."""
+    if not parts:
+        return z3.BoolVal(False, ctx)
     array = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
     return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(parts), array), ctx)
 

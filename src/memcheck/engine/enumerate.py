@@ -168,12 +168,14 @@ class Refinement:
         return Checked(c, view, ex, self.evaluator.check(ex))
 
     def candidates(self, deadline: Optional[float] = None, assumptions=(),
-                   mode: str = "complete", expand: bool = False) -> Iterator[Checked]:
+                   mode: str = "complete", expand: bool = False,
+                   skip: Optional[Callable[[Candidate], bool]] = None) -> Iterator[Checked]:
         """Checked candidates until the solver finds no more: complete
         executions, unless `mode` names other candidates loops leave
         (engine/loops.py: a stuck await's).  With `expand`, each solution
         comes with every choice of its free reads while that pays
-        (`expanding`); the caller blocks what it has seen as without."""
+        (`expanding`), but for those `skip` says the caller has excluded;
+        the caller blocks what it has seen as without."""
         if self.enc.loops is not None:
             assumptions = tuple(assumptions) + (self.enc.loops[mode],)
         while True:
@@ -192,6 +194,8 @@ class Refinement:
             for c in self.variants(found):
                 if deadline is not None and time.monotonic() > deadline:
                     raise Timeout()
+                if skip is not None and skip(c):
+                    continue
                 checked = self._judged(self.check(c))
                 self.expanded += 1
                 self.expanded_refuted += bool(checked.result.violations)

@@ -18,16 +18,21 @@ import z3
 from ..litmus import ast as A
 from ..lower.program import Program
 from .condition import location_term
+from .encode import any_of
 from .enumerate import Allowed, Refinement
 from .outcome import FinalState
 
 
 def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs: list[A.Loc],
-                   deadline: Optional[float] = None, limit: Optional[int] = None) -> list[Allowed]:
+                   deadline: Optional[float] = None, limit: Optional[int] = None,
+                   expand: bool = True) -> list[Allowed]:
     """One allowed execution for each final state over `locs`; past `limit`
-    states, the listing stops (one more than `limit` are returned)."""
+    states, the listing stops (one more than `limit` are returned).
+    `expand`: free reads' choices enumerated without the solver
+    (engine/free_reads.py), those reaching a state found skipped."""
     enc = refinement.enc
     listing = z3.Bool("listing states", enc.ctx)
+    not_listing = z3.Not(listing)
     terms = [(location_term(enc, test, loc), location_term(enc, test, loc, enc.determined_value))
              for loc in locs]
     # "location i ends with another value than v" (v None: than a symbol), one
@@ -44,13 +49,19 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
         return lit
 
     found: list[Allowed] = []
-    for checked in refinement.candidates(deadline, assumptions=(listing,)):
+    seen: set = set()  # the states found (a free read's variant reaching one is skipped)
+
+    def known(c) -> bool:
+        return FinalState(test, program, c).state(locs) in seen
+
+    for checked in refinement.candidates(deadline, assumptions=(listing,), expand=expand, skip=known):
         if checked.result.violations:
             continue
         found.append(Allowed(checked.candidate, checked.result.flags))
         if limit is not None and len(found) > limit:
             break
         fs = FinalState(test, program, checked.candidate)
+        seen.add(fs.state(locs))
         other = [other_than(i, None if fs.undetermined(loc) else fs.value(loc)) for i, loc in enumerate(locs)]
-        refinement.solver.add(z3.Implies(listing, z3.Or(other) if other else z3.BoolVal(False, enc.ctx)))
+        refinement.solver.add(any_of([not_listing] + other, enc.ctx))
     return found
