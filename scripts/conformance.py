@@ -101,6 +101,9 @@ def main() -> int:
     for line in unfinished_report(unjudged):
         print(line)
     print(f"wall time {wall:.1f} s with -j {args.jobs}")
+    if results + unjudged:
+        peak = max(results + unjudged, key=lambda c: c.peak_mib)
+        print(f"peak memory of a worker: {peak.peak_mib:.0f} MiB (first reached judging {peak.file})")
     print("\nmismatches:")
     for c in results + unjudged:
         if c.error:
@@ -117,11 +120,12 @@ def main() -> int:
             print(f"  LOOP    {c.file}: memcheck {c.loop_limit}, herd7 {c.herd.loop_limit}")
     if args.tsv:
         with open(args.tsv, "w") as f:
-            f.write("file\therd\tours\tstates_equal\tcounts_equal\tflags_equal\tseconds\therd_seconds\terror\n")
+            f.write("file\therd\tours\tstates_equal\tcounts_equal\tflags_equal\tseconds\therd_seconds\t"
+                    "peak_mib\terror\n")
             for c in results + unjudged:
                 f.write(f"{c.file}\t{c.herd.verdict}\t{c.verdict or ('TIMEOUT' if c.timeout else 'ERROR')}\t"
                         f"{int(c.states_equal)}\t{int(c.counts_equal)}\t{int(c.flags_equal)}\t"
-                        f"{c.seconds:.3f}\t{c.herd.seconds:.3f}\t{c.error}\n")
+                        f"{c.seconds:.3f}\t{c.herd.seconds:.3f}\t{c.peak_mib:.0f}\t{c.error}\n")
     return 0
 
 

@@ -56,6 +56,36 @@ def naive_acyclic(n, r):
 
 @SETTINGS
 @given(st.data())
+def test_sequence_chains_agree_from_either_end(data) -> None:
+    """seq_chain composes left to right or right to left by the operands'
+    sizes: either way, the naive composition of the chain."""
+    from memcheck.cat import ops as O
+    n = data.draw(st.integers(1, 16))
+    ops, slots, want = [], [], None
+    for i in range(data.draw(st.integers(2, 5))):
+        mode = data.draw(st.sampled_from("rrfos"))
+        if mode == "f":
+            s = data.draw(st.integers(0, (1 << n) - 1))
+            value, step = s, frozenset((x, x) for x in range(n) if (s >> x) & 1)
+        else:
+            _, pairs = data.draw(rel_pairs(n=n))
+            value = R.from_pairs(n, pairs) if pairs or data.draw(st.booleans()) else 0
+            ident = frozenset((x, x) for x in range(n))
+            step = {"r": pairs, "o": pairs | ident, "s": naive_plus(pairs) | ident}[mode]
+            if mode == "s" and value != 0:
+                value = R.plus(value)   # the slot of X* holds X+
+        slots.append(value)
+        ops.append((mode, i, None))
+        want = step if want is None else naive_seq(want, step)
+    if all(m == "f" for m, _, _ in ops):
+        return   # the compiler folds a chain of filters into one
+    for fn in (O._seq_left, O._seq_right, O.seq_chain):
+        got = fn(n, slots, ops)
+        assert set(R.pairs(got) if got != 0 else ()) == set(want)
+
+
+@SETTINGS
+@given(st.data())
 def test_relation_ops_match_naive(data) -> None:
     n, a = data.draw(rel_pairs(max_n=24))
     _, b = data.draw(rel_pairs(n=n))

@@ -128,6 +128,14 @@ def seq_chain(n: int, v: list, ops: Sequence[tuple]) -> Value:
     (a quarter of the events at most) (every
     partial product keeps to those rows), else right to left (operands are
     sparser than partial products)."""
+    for mode, slot, _ in ops:   # an empty relation empties the chain: nothing to compose
+        if mode == "r":
+            x = v[slot]
+            if type(x) is int:
+                if x == 0:
+                    return 0
+            elif not any(x):
+                return R.empty(n)
     mode, slot, _ = ops[0]
     x = v[slot]
     if mode == "f":

@@ -175,7 +175,7 @@ class Refinement:
         (engine/loops.py: a stuck await's).  With `expand`, each solution
         comes with every choice of its free reads while that pays
         (`expanding`), but for those `skip` says the caller has excluded;
-        the caller blocks what it has seen as without."""
+        the caller blocks what it lists, as without expansion."""
         if self.enc.loops is not None:
             assumptions = tuple(assumptions) + (self.enc.loops[mode],)
         while True:
@@ -196,7 +196,8 @@ class Refinement:
                     raise Timeout()
                 if skip is not None and skip(c):
                     continue
-                checked = self._judged(self.check(c))
+                # no explanation: this loop, not the solver, rules out its siblings
+                checked = self._judged(self.check(c), learn=False)
                 self.expanded += 1
                 self.expanded_refuted += bool(checked.result.violations)
                 yield checked
@@ -209,16 +210,18 @@ class Refinement:
         prunes more than one check here)."""
         return self.expanded < EXPANSION_TRIAL or 4 * self.expanded_refuted <= self.expanded
 
-    def _judged(self, checked: Checked) -> Checked:
-        """checked, refuted in the solver when the model forbids it."""
+    def _judged(self, checked: Checked, learn: bool = True) -> Checked:
+        """checked, refuted in the solver when the model forbids it: by the
+        edges its violation needs (when monotone), else (or without `learn`)
+        as this one execution."""
         self.proposed += 1
         if checked.result.violations:
             self.refuted += 1
             v = checked.result.violations[0]
-            if v.monotone or self.explain_all:
+            if (v.monotone and learn) or self.explain_all:
                 checked.explanation = self.evaluator.explain(checked.execution, v,
                                                              closures=v.monotone and self.orders)
-            if v.monotone and not checked.explanation.whole:
+            if v.monotone and learn and not checked.explanation.whole:
                 facts = model_facts(self.enc, checked.candidate, checked.view,
                                     self.lock_chains(checked, v))
                 clause = self.enc.refutation(facts)
