@@ -61,21 +61,31 @@ def readout(enc: Encoding) -> Readout:
     if enc.readout is not None:
         return enc.readout
     ctx = enc.ctx
-    one, zero = z3.BitVecVal(1, 1, ctx), z3.BitVecVal(0, 1, ctx)
-    parts: list[tuple[str, int, z3.BitVecRef]] = []
-    parts += [("b", i, z3.If(b, one, zero)) for i, b in enumerate(enc.branch)]
-    parts += [("rf", k, z3.If(lit, one, zero)) for k, lit in enumerate(enc.rf.values())]
-    parts += [("d", r, z3.If(lit, one, zero)) for r, lit in enc.determined.items()]
-    parts += [("v", eid, var) for eid, var in enc.read_value.items()]
+    c = ctx.ref()
+    one, zero = z3.BitVecVal(1, 1, ctx), z3.BitVecVal(0, 1, ctx)  # held: the terms below use them
+
+    def bit(b: z3.BoolRef) -> z3.BitVecRef:   # wrapped at once: Z3 may free an unreferenced term
+        return z3.BitVecRef(z3.Z3_mk_ite(c, b.as_ast(), one.as_ast(), zero.as_ast()), ctx)
+
+    # (kind, key, term, width), built through the C API (the Python API's
+    # coercion would cost more than every model read of a small test)
+    parts: list[tuple[str, int, z3.BitVecRef, int]] = []
+    parts += [("b", i, bit(b), 1) for i, b in enumerate(enc.branch)]
+    parts += [("rf", k, bit(lit), 1) for k, lit in enumerate(enc.rf.values())]
+    parts += [("d", r, bit(lit), 1) for r, lit in enc.determined.items()]
+    parts += [("v", eid, var, var.size()) for eid, var in enc.read_value.items()]
     width = max(1, len(enc.position).bit_length() + 1)   # positions lie in 1..len(position)
-    parts += [("p", w, z3.Int2BV(p, width)) for w, p in enc.position.items()]
+    parts += [("p", w, z3.BitVecRef(z3.Z3_mk_int2bv(c, width, p.as_ast()), ctx), width)
+              for w, p in enc.position.items()]
     fields, off = [], 0
-    for kind, key, t in reversed(parts):
-        fields.append((kind, key, off, t.size()))
-        off += t.size()
+    for kind, key, _, size in reversed(parts):
+        fields.append((kind, key, off, size))
+        off += size
     term = None
     if parts:
-        term = parts[0][2] if len(parts) == 1 else z3.Concat(*(t for _, _, t in parts))
+        term = parts[-1][2]
+        for _, _, t, _ in reversed(parts[:-1]):
+            term = z3.BitVecRef(z3.Z3_mk_concat(c, t.as_ast(), term.as_ast()), ctx)
     enc.readout = Readout(term, tuple(fields))
     return enc.readout
 

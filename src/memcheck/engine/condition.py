@@ -10,7 +10,7 @@ import z3
 from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..lower.program import VConst
-from .encode import WIDTH, Encoding, final_memory
+from .encode import WIDTH, Encoding, all_of, any_of, equal, final_memory, implies, negate
 
 
 def location_term(enc: Encoding, test: A.Test, loc: A.Loc, of=None) -> z3.ExprRef:
@@ -42,16 +42,18 @@ def prop_term(enc: Encoding, test: A.Test, p: A.Prop) -> z3.BoolRef:
             right = z3.BitVecVal(addr, WIDTH, enc.ctx)
         else:
             right = location_term(enc, test, p.value)
-            return (left == right) if p.op == "=" else (left != right)
+            return equal(left, right) if p.op == "=" else negate(equal(left, right))
         # an out-of-thin-air value (engine/grounded.py) equals no constant
         determined = location_term(enc, test, p.loc, enc.determined_value)
-        return z3.And(determined, left == right) if p.op == "=" else z3.Or(z3.Not(determined), left != right)
+        same = equal(left, right)
+        return all_of([determined, same], enc.ctx) if p.op == "=" else \
+            any_of([negate(determined), negate(same)], enc.ctx)
     if isinstance(p, A.PAnd):
-        return z3.And([prop_term(enc, test, q) for q in p.items])
+        return all_of([prop_term(enc, test, q) for q in p.items], enc.ctx)
     if isinstance(p, A.POr):
-        return z3.Or([prop_term(enc, test, q) for q in p.items])
+        return any_of([prop_term(enc, test, q) for q in p.items], enc.ctx)
     if isinstance(p, A.PNot):
-        return z3.Not(prop_term(enc, test, p.item))
+        return negate(prop_term(enc, test, p.item))
     if isinstance(p, A.PImplies):
-        return z3.Implies(prop_term(enc, test, p.left), prop_term(enc, test, p.right))
+        return implies(prop_term(enc, test, p.left), prop_term(enc, test, p.right))
     raise TypeError(p)

@@ -74,10 +74,10 @@ class Encoding:
     def guard(self, g: tuple[Literal, ...]) -> z3.BoolRef:
         if not g:
             return z3.BoolVal(True, self.ctx)
-        return z3.And([self.branch[l.branch] if l.value else z3.Not(self.branch[l.branch]) for l in g])
+        return all_of([self.literal(l) for l in g], self.ctx)
 
     def literal(self, l: Literal) -> z3.BoolRef:
-        return self.branch[l.branch] if l.value else z3.Not(self.branch[l.branch])
+        return self.branch[l.branch] if l.value else negate(self.branch[l.branch])
 
     def fact(self, key: tuple) -> z3.BoolRef:
         """A choice of a candidate as a literal: ('branch', b, taken),
@@ -101,11 +101,11 @@ class Encoding:
     def refutation(self, keys, under: Optional[z3.BoolRef] = None) -> z3.BoolRef:
         """The clause saying not all of these facts hold together (with
         `under`, only while that literal holds)."""
-        negs = [] if under is None else [z3.Not(under)]
+        negs = [] if under is None else [negate(under)]
         for k in keys:
             n = self._negations.get(k)
             if n is None:
-                n = self._negations[k] = z3.Not(self.fact(k))
+                n = self._negations[k] = negate(self.fact(k))
             negs.append(n)
         # straight to the C API: z3.Or's argument coercion costs more than
         # the solver call on large enumerations
@@ -196,9 +196,9 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     cs = enc.constraints
     for b in program.branches:
         if b.cond is not None:
-            cs.append(z3.Implies(enc.guard(b.guard), enc.branch[b.index] == enc.truth(b.cond)))
+            cs.append(implies(enc.guard(b.guard), equal(enc.branch[b.index], enc.truth(b.cond))))
     for c in program.constraints:
-        cs.append(z3.Implies(enc.guard(c.guard), enc.truth(c.cond)))
+        cs.append(implies(enc.guard(c.guard), enc.truth(c.cond)))
 
     writes = [e for e in events if e.kind == "W"]
     reads = [e for e in events if e.kind == "R"]
@@ -224,15 +224,14 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
             lit = z3.Bool(f"rf_{w.eid}_{r.eid}", ctx)
             enc.rf[(w.eid, r.eid)] = lit
             lits.append(lit)
-            cs.append(z3.Implies(lit, z3.And(enc.guard(w.guard), enc.guard(r.guard),
-                                             enc.addr_term[w.eid] == enc.addr_term[r.eid],
-                                             enc.read_value[r.eid] == enc.term(w.value)))
-                      )
+            cs.append(implies(lit, all_of([enc.guard(w.guard), enc.guard(r.guard),
+                                           equal(enc.addr_term[w.eid], enc.addr_term[r.eid]),
+                                           equal(enc.read_value[r.eid], enc.term(w.value))], ctx)))
         g = enc.guard(r.guard)
         if lits:
-            cs.append(z3.Implies(g, z3.PbEq([(l, 1) for l in lits], 1)))
+            cs.append(implies(g, z3.PbEq([(l, 1) for l in lits], 1)))
         else:
-            cs.append(z3.Not(g))
+            cs.append(negate(g))
 
     cs += encode_grounding(enc, lambda eid: enc.guard(events[eid].guard))
 
@@ -245,9 +244,9 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     for i, w1 in enumerate(inner):
         for w2 in inner[i + 1:]:
             if may_alias(w1, w2) and not exclusive(w1.guard, w2.guard):
-                both = z3.And(enc.guard(w1.guard), enc.guard(w2.guard),
-                              enc.addr_term[w1.eid] == enc.addr_term[w2.eid])
-                cs.append(z3.Implies(both, enc.position[w1.eid] != enc.position[w2.eid]))
+                both = all_of([enc.guard(w1.guard), enc.guard(w2.guard),
+                               equal(enc.addr_term[w1.eid], enc.addr_term[w2.eid])], ctx)
+                cs.append(implies(both, negate(equal(enc.position[w1.eid], enc.position[w2.eid]))))
     # a write's position never exceeds the number of writes (keeps models finite
     # and canonical enough; the order is what matters)
     for w in inner:
@@ -284,7 +283,7 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
             if not x.guard and same is not None and same == enc.const_addr.get(w):
                 h = true
             else:
-                h = z3.And(enc.guard(x.guard), enc.addr_term[x.eid] == enc.addr_term[w])
+                h = all_of([enc.guard(x.guard), equal(enc.addr_term[x.eid], enc.addr_term[w])], enc.ctx)
             here_cache[key] = h
         return h
 
@@ -309,15 +308,20 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
                     parts.append(h)
                 between.append(all_of(parts, enc.ctx))
             source_before = (enc.co_literal(s, w) if not events[s].is_init else true)
-            out.append(z3.Implies(lit, z3.And(source_before, z3.Not(any_of(between, enc.ctx)))
-                                  if between else source_before))
+            out.append(implies(lit, all_of([source_before, negate(any_of(between, enc.ctx))], enc.ctx)
+                               if between else source_before))
     return out
 
 
+# Formulas straight through Z3's C API: the Python API's argument coercion
+# costs more than the solver on most tests.
+
 def all_of(parts: list, ctx: z3.Context) -> z3.BoolRef:
-    """z3.And without its argument coercion (large encodings)."""
+    """z3.And without its argument coercion (true when `parts` is empty)."""
     if len(parts) == 1:
         return parts[0]
+    if not parts:
+        return z3.BoolVal(True, ctx)
     array = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
     return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(parts), array), ctx)
 
@@ -330,15 +334,30 @@ def any_of(parts: list, ctx: z3.Context) -> z3.BoolRef:
     return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(parts), array), ctx)
 
 
+def implies(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    """z3.Implies without its argument coercion."""
+    return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def equal(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    """a == b for two terms of one sort, without coercion."""
+    return z3.BoolRef(z3.Z3_mk_eq(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def negate(a: z3.BoolRef) -> z3.BoolRef:
+    """z3.Not without its argument coercion."""
+    return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
+
+
 def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:
     """The value of the co-last write to `address`, as a term; with `of`, the
     term `of(value)` instead (e.g. whether that value is determined)."""
     of = of or enc.term
     writes = [e for e in enc.program.events if e.kind == "W" and
               (enc.const_addr.get(e.eid) in (None, address))]
-    here = {w.eid: z3.And(enc.guard(w.guard),
-                          enc.addr_term[w.eid] == z3.BitVecVal(address, WIDTH, enc.ctx))
-            for w in writes}
+    ctx = enc.ctx
+    at = z3.BitVecVal(address, WIDTH, ctx)
+    here = {w.eid: all_of([enc.guard(w.guard), equal(enc.addr_term[w.eid], at)], ctx) for w in writes}
     result = of(VConst(0))
     # the co-last write is the one no other write here comes after
     for w in writes:
@@ -349,7 +368,9 @@ def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:
             if w.is_init:
                 later.append(here[o.eid])
             elif not o.is_init:
-                later.append(z3.And(here[o.eid], enc.position[o.eid] > enc.position[w.eid]))
-        last = z3.And(here[w.eid], z3.Not(z3.Or(later))) if later else here[w.eid]
+                after = z3.BoolRef(z3.Z3_mk_gt(ctx.ref(), enc.position[o.eid].as_ast(),
+                                               enc.position[w.eid].as_ast()), ctx)
+                later.append(all_of([here[o.eid], after], ctx))
+        last = all_of([here[w.eid], negate(any_of(later, ctx))], ctx) if later else here[w.eid]
         result = z3.If(last, of(w.value), result)
     return result
