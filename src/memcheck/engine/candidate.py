@@ -139,14 +139,18 @@ def complete_candidate(enc: Encoding, branches: list[bool], reads: dict[int, int
                      frozenset(r for r in undetermined if exists[r]))
 
 
-def with_reads(enc: Encoding, c: Candidate, choice: dict[int, int]) -> Candidate:
-    """c with each read of `choice` reading from the write it names instead
-    (free reads, engine/free_reads.py: nothing else changes but values)."""
-    reads = dict(c.reads)
-    for r, w in choice.items():
-        reads[r] = wrap(c.values[w])   # a write of a constant: the same in every variant
+def with_choices(enc: Encoding, c: Candidate, reads: dict[int, int],
+                 orders: dict[int, tuple[int, ...]]) -> Candidate:
+    """c with each read of `reads` reading from the write it names and the
+    writes of each address of `orders` in that coherence order (free
+    choices, engine/free_choices.py: nothing else changes but values)."""
+    values = dict(c.reads)
+    for r, w in reads.items():
+        values[r] = wrap(c.values[w])   # a write of a constant: the same in every variant
     positions = {w: i for ws in c.co.values() for i, w in enumerate(ws)}
-    return complete_candidate(enc, c.branches, reads, {**c.rf, **choice}, positions, c.undetermined)
+    for ws in orders.values():
+        positions.update((w, i) for i, w in enumerate(ws, 1))
+    return complete_candidate(enc, c.branches, values, {**c.rf, **reads}, positions, c.undetermined)
 
 
 # Lock operations: herd's C models see them outside R, W and M, with no rf

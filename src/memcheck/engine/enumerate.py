@@ -18,8 +18,8 @@ import z3
 from ..cat.evaluate import CheckResult, Evaluator, Execution, Explanation
 from ..lower.program import Program
 from .candidate import (Candidate, StaticView, cat_execution, read_candidate, static_view,
-                        with_reads)
-from .free_reads import free_reads
+                        with_choices)
+from .free_choices import FreeChoices, free_choices
 from .closures import ClosureLiterals
 from .encode import Encoding, encode
 from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
@@ -120,14 +120,14 @@ class Refinement:
         # orders=False: the plain encoding (every refutation names its rf/co edges)
         self.orders = orders
         self.locks = lock_order(self.enc) if orders else LockOrder()
-        # what restricts candidates (learned clauses aside): free reads are judged on it
+        # what restricts candidates (learned clauses aside): free choices are judged on it
         self._restrictions = list(self.enc.constraints) + contiguity(self.enc, self.locks)
         self.solver.add(self._restrictions)
-        self._free: Optional[dict[int, list[int]]] = None
+        self._free: Optional[FreeChoices] = None
         self._family: dict[tuple, bool] = {}  # (path key, node, x, y, fact) -> derivable
         self._all_hand_offs: dict[tuple, tuple] = {}  # (path key, lock, violation) -> values
         self.proposed = self.refuted = self.solutions = 0
-        self.expanded = self.expanded_refuted = 0  # variants of free reads judged, refuted
+        self.expanded = self.expanded_refuted = 0  # variants of free choices judged, refuted
         self._views: dict[tuple, StaticView] = {}
         # the evaluator caches static parts by key: keys must not collide across programs
         self._token = object()
@@ -143,21 +143,23 @@ class Refinement:
         """`literal` names `formula` (a fresh literal: restricts nothing until assumed)."""
         self.solver.add(literal == formula(self.enc))
 
-    def free_reads(self) -> dict[int, list[int]]:
-        """The free reads and their writes (engine/free_reads.py)."""
+    def free_choices(self) -> FreeChoices:
+        """The free reads and coherence orders (engine/free_choices.py)."""
         if self._free is None:
-            self._free = free_reads(self.enc, self._restrictions)
+            self._free = free_choices(self.enc, self._restrictions)
         return self._free
 
     def variants(self, c: Candidate) -> Iterator[Candidate]:
-        """c with its free reads reading from each of their writes in turn."""
-        free = self.free_reads()
+        """c with every combination of the free choices in turn (c among them)."""
+        free = self.free_choices()
         if not free:
             yield c
             return
-        reads = sorted(free)
-        for choice in itertools.product(*(free[r] for r in reads)):
-            yield with_reads(self.enc, c, dict(zip(reads, choice)))
+        reads, addresses = sorted(free.reads), sorted(free.orders)
+        for choice in itertools.product(*(free.reads[r] for r in reads),
+                                        *(itertools.permutations(free.orders[a]) for a in addresses)):
+            yield with_choices(self.enc, c, dict(zip(reads, choice)),
+                               dict(zip(addresses, choice[len(reads):])))
 
     def check(self, c: Candidate) -> Checked:
         key = c.path_key(self.program)
@@ -173,7 +175,7 @@ class Refinement:
         """Checked candidates until the solver finds no more: complete
         executions, unless `mode` names other candidates loops leave
         (engine/loops.py: a stuck await's).  With `expand`, each solution
-        comes with every choice of its free reads while that pays
+        comes with every combination of its free choices while that pays
         (`expanding`), but for those `skip` says the caller has excluded;
         the caller blocks what it lists, as without expansion."""
         if self.enc.loops is not None:
@@ -196,7 +198,7 @@ class Refinement:
                     raise Timeout()
                 if skip is not None and skip(c):
                     continue
-                # no explanation: this loop, not the solver, rules out its siblings
+                # no explanation: this loop, not the solver, covers its siblings
                 checked = self._judged(self.check(c), learn=False)
                 self.expanded += 1
                 self.expanded_refuted += bool(checked.result.violations)
@@ -205,10 +207,10 @@ class Refinement:
                     break   # the variants left stay the solver's to propose
 
     def expanding(self) -> bool:
-        """Whether free reads are still worth enumerating here: not when the
-        model refutes many of their choices (one refutation in the solver
-        prunes more than one check here)."""
-        return self.expanded < EXPANSION_TRIAL or 4 * self.expanded_refuted <= self.expanded
+        """Whether free choices are still worth enumerating here: not when
+        the model refutes most of them (one refutation in the solver prunes
+        more than one check here)."""
+        return self.expanded < EXPANSION_TRIAL or 2 * self.expanded_refuted <= self.expanded
 
     def _judged(self, checked: Checked, learn: bool = True) -> Checked:
         """checked, refuted in the solver when the model forbids it: by the
@@ -302,8 +304,8 @@ def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,
     """The executions the model allows, and whether that is all of them
     (False when there are more than `limit`).  Each is blocked only under an
     assumption of this listing, so the refinement can still answer other
-    questions afterwards (what it refuted stands).  `expand`: free reads'
-    choices enumerated without the solver (engine/free_reads.py)."""
+    questions afterwards (what it refuted stands).  `expand`: free choices
+    enumerated without the solver (engine/free_choices.py)."""
     listing = z3.Bool("listing executions", refinement.enc.ctx)
     allowed: list[Allowed] = []
     for checked in refinement.candidates(deadline, assumptions=(listing,), expand=expand):

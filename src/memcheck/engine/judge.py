@@ -37,13 +37,15 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
                   condition_text: str, deadline: Optional[float] = None,
                   ctx: Optional[z3.Context] = None, verdict_only: bool = False,
                   max_executions: Optional[int] = None, states_only: bool = False,
-                  orders: bool = True) -> Judgement:
+                  orders: bool = True, expand: bool = True) -> Judgement:
     """Every allowed execution of `program`, summarised as herd7 does; with
     `states_only`, every final state without witness counts (past
     `max_executions` states, the verdict alone); with
     `verdict_only`, or past `max_executions` allowed executions, the verdict
     and flags alone with the witnesses found.  `orders=False`: without the
-    lock order and closure literals (engine/lock_order.py), for comparison."""
+    lock order and closure literals (engine/lock_order.py); `expand=False`:
+    free choices left to the solver (engine/free_choices.py); both for
+    comparison."""
     start = time.monotonic()
     refinement = Refinement(program, evaluator, ctx, observed=observed_addresses(test, program),
                             orders=orders)
@@ -65,7 +67,7 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
                        loop_limit=bound.reached, loop_cut=bound.cut)
 
     if states_only and not verdict_only:
-        found = allowed_states(refinement, test, program, locs, deadline, max_executions)
+        found = allowed_states(refinement, test, program, locs, deadline, max_executions, expand)
         if max_executions is not None and len(found) > max_executions:  # too many states: the verdict alone
             d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in found)))
             states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
@@ -79,7 +81,7 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
                          program, found)
     allowed, complete = [], False
     if not verdict_only:
-        allowed, complete = allowed_executions(refinement, deadline, max_executions)
+        allowed, complete = allowed_executions(refinement, deadline, max_executions, expand)
     if not complete:
         d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in allowed)))
         states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))

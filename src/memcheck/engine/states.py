@@ -28,8 +28,8 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
                    expand: bool = True) -> list[Allowed]:
     """One allowed execution for each final state over `locs`; past `limit`
     states, the listing stops (one more than `limit` are returned).
-    `expand`: free reads' choices enumerated without the solver
-    (engine/free_reads.py), those reaching a state found skipped."""
+    `expand`: free choices enumerated without the solver
+    (engine/free_choices.py), those reaching a state found skipped."""
     enc = refinement.enc
     listing = z3.Bool("listing states", enc.ctx)
     not_listing = z3.Not(listing)
@@ -49,7 +49,7 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
         return lit
 
     found: list[Allowed] = []
-    seen: set = set()  # the states found (a free read's variant reaching one is skipped)
+    seen: set = set()  # the states found (a free choice's variant reaching one is skipped)
 
     def known(c) -> bool:
         return FinalState(test, program, c).state(locs) in seen
