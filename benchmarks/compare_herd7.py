@@ -6,9 +6,11 @@ test, as the kernel's scripts run it, `-conf linux-kernel.cfg` from
 `--cfg-dir`, killed past `--herd-timeout` seconds) and judged by memcheck
 (one process per worker, `-j`) in each mode asked for; the report gives,
 per group of tests by herd7's time (< 1 s, 1-10 s, > 10 s, herd7 timed
-out), the sums of per-test times and their ratio.  Without herd7, herd7's
-recorded times (`herd7.tsv`) stand in for it, and the report says so:
-recorded times overstate herd7 on its slowest tests.
+out), the sums of per-test times and their ratio, in wall time and in processor
+time (the herd7 process's own, memcheck's judgement's: steadier when other
+work shares the machine).  Without herd7, herd7's recorded times
+(`herd7.tsv`) stand in for it, and the report says so: recorded times
+overstate herd7 on its slowest tests.
 
 The selection: a seeded sample of the tests herd7 judged, plus every test
 it needed more than `--always` seconds for.
@@ -23,9 +25,11 @@ peak memory after it) and a log-log plot of each test's two times.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,22 +45,35 @@ GROUPS = ("herd7 < 1 s", "herd7 1-10 s", "herd7 > 10 s", "herd7 timed out")
 
 @dataclass
 class HerdRun:
-    """One herd7 process on one test."""
+    """One herd7 process on one test: wall and processor seconds."""
     seconds: float
     timed_out: bool
     observation: str = ""
+    cpu_seconds: float = 0.0
 
 
 def run_herd7(herd7: str, cfg_dir: Path, test: Path, timeout: float) -> HerdRun:
-    """herd7 on `test` as the kernel's scripts run it, wall time measured."""
+    """herd7 on `test` as the kernel's scripts run it, its wall and processor
+    time measured (the child's own rusage, reaped here)."""
     start = time.monotonic()
-    try:
-        out = subprocess.run([herd7, "-I", str(cfg_dir), "-conf", "linux-kernel.cfg", str(test)],
-                             capture_output=True, text=True, timeout=timeout, cwd=cfg_dir)
-    except subprocess.TimeoutExpired:
-        return HerdRun(time.monotonic() - start, True)
-    obs = next((line.split()[2] for line in out.stdout.splitlines() if line.startswith("Observation")), "")
-    return HerdRun(time.monotonic() - start, False, obs)
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen([herd7, "-I", str(cfg_dir), "-conf", "linux-kernel.cfg", str(test)],
+                                stdout=out, stderr=subprocess.DEVNULL, cwd=cfg_dir, text=True)
+        while True:
+            pid, _, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > timeout:
+                proc.kill()
+                _, _, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9   # reaped here: keep Popen from waiting again
+                return HerdRun(time.monotonic() - start, True, "", usage.ru_utime + usage.ru_stime)
+            time.sleep(0.002)
+        seconds = time.monotonic() - start
+        proc.returncode = 0
+        out.seek(0)
+        obs = next((line.split()[2] for line in out if line.startswith("Observation")), "")
+    return HerdRun(seconds, False, obs, usage.ru_utime + usage.ru_stime)
 
 
 def group(seconds: Optional[float]) -> str:
@@ -137,7 +154,8 @@ def main() -> int:
 
     rows = select(list(read_herd_tsv(args.corpus / "herd7.tsv").values()), args.sample, args.seed,
                   args.always)
-    herd: dict[str, Optional[float]] = {}
+    herd: dict[str, Optional[float]] = {}       # wall seconds (None: timed out)
+    herd_cpu: dict[str, Optional[float]] = {}   # processor seconds (None: timed out)
     observed: dict[str, str] = {}
     if args.herd7:
         start = time.monotonic()
@@ -147,6 +165,7 @@ def main() -> int:
                                                          args.herd_timeout)), rows)
             for file, run in runs:
                 herd[file] = None if run.timed_out else run.seconds
+                herd_cpu[file] = None if run.timed_out else run.cpu_seconds
                 observed[file] = run.observation
         source = (f"herd7 run here ({args.herd7}, limit {args.herd_timeout:g} s a test, "
                   f"{time.monotonic() - start:.0f} s wall, -j {args.jobs})")
@@ -156,12 +175,12 @@ def main() -> int:
     say(f"{len(rows)} tests: a sample of seed {args.seed} plus every test herd7's record gives more "
         f"than {args.always:g} s")
 
-    table: dict[tuple[str, str], list[float]] = {}
+    results_of = {}
     out_rows = []
-    points: dict[str, list[tuple[float, float, bool]]] = {}
     for mode in modes:
         start = time.monotonic()
-        results = compare_corpus(args.corpus, rows, "lkmm", args.jobs, args.timeout, **MODES[mode])
+        results = results_of[mode] = compare_corpus(args.corpus, rows, "lkmm", args.jobs, args.timeout,
+                                                    **MODES[mode])
         wall = time.monotonic() - start
         wrong = [c.file for c in results if c.verdict is not None and not c.verdict_equal]
         unlike_run = [c.file for c in results if observed.get(c.file) and c.verdict is not None
@@ -174,36 +193,38 @@ def main() -> int:
         for file in wrong + unlike_run:
             say(f"  verdict differs: {file}")
         for c in results:
-            g = group(herd[c.file])
-            cell = table.setdefault((mode, g), [0.0, 0.0, 0, 0.0])
-            cell[0] += c.seconds
-            cell[1] += herd[c.file] if herd[c.file] is not None else args.herd_timeout
-            cell[2] += 1
-            cell[3] = max(cell[3], c.seconds)
-            points.setdefault(mode, []).append((herd[c.file] if herd[c.file] is not None else args.herd_timeout,
-                                                c.seconds, herd[c.file] is None))
-            out_rows.append(f"{c.file}\t{mode}\t{c.seconds:.3f}\t"
-                            f"{herd[c.file] if herd[c.file] is not None else 'TIMEOUT'}\t{c.peak_mib:.0f}")
+            h = herd[c.file]
+            out_rows.append(f"{c.file}\t{mode}\t{c.seconds:.3f}\t{c.cpu_seconds:.3f}\t"
+                            f"{'TIMEOUT' if h is None else f'{h:.3f}'}\t"
+                            f"{'' if not herd_cpu or herd_cpu[c.file] is None else f'{herd_cpu[c.file]:.3f}'}\t"
+                            f"{c.peak_mib:.0f}")
     say()
     say(f"herd7's times: {source}")
-    say(f"{'mode':8} {'group':16} {'tests':>6} {'memcheck s':>11} {'herd7 s':>9} {'ratio':>7} {'slowest':>8}")
-    for mode in modes:
-        total = [0.0, 0.0, 0]
-        for g in GROUPS:
-            cell = table.get((mode, g))
-            if not cell:
-                continue
-            total = [total[0] + cell[0], total[1] + cell[1], total[2] + cell[2]]
-            herd_text = f"{cell[1]:9.1f}" if g != GROUPS[3] else f">{cell[1]:8.0f}"
-            say(f"{mode:8} {g:16} {cell[2]:6d} {cell[0]:11.1f} {herd_text} "
-                f"{cell[0] / cell[1]:7.3f} {cell[3]:8.2f}")
-        say(f"{mode:8} {'all':16} {total[2]:6d} {total[0]:11.1f} {total[1]:9.1f} "
-            f"{total[0] / total[1]:7.3f}")
+    tables = [("wall", herd, "seconds")] + ([("processor", herd_cpu, "cpu_seconds")] if herd_cpu else [])
+    for label, times, ours in tables:
+        say(f"\n{label} time, tests grouped by herd7's wall time")
+        say(f"{'mode':8} {'group':16} {'tests':>6} {'memcheck s':>11} {'herd7 s':>9} {'ratio':>7} {'slowest':>8}")
+        for mode in modes:
+            total = [0.0, 0.0, 0]
+            for g in GROUPS:
+                cell = [c for c in results_of[mode] if group(herd[c.file]) == g]
+                if not cell:
+                    continue
+                mine = sum(getattr(c, ours) for c in cell)
+                theirs = sum(args.herd_timeout if times[c.file] is None else times[c.file] for c in cell)
+                total = [total[0] + mine, total[1] + theirs, total[2] + len(cell)]
+                herd_text = f"{theirs:9.1f}" if g != GROUPS[3] else f">{theirs:8.0f}"
+                say(f"{mode:8} {g:16} {len(cell):6d} {mine:11.1f} {herd_text} {mine / theirs:7.3f} "
+                    f"{max(getattr(c, ours) for c in cell):8.2f}")
+            say(f"{mode:8} {'all':16} {total[2]:6d} {total[0]:11.1f} {total[1]:9.1f} "
+                f"{total[0] / total[1]:7.3f}")
+    points = {mode: [(args.herd_timeout if herd[c.file] is None else herd[c.file], c.seconds, herd[c.file] is None)
+                     for c in results_of[mode]] for mode in modes}
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "compare_herd7.txt").write_text("\n".join(report) + "\n")
-        (args.out / "compare_herd7.tsv").write_text("file\tmode\tmemcheck_s\therd7_s\tpeak_mib\n"
-                                                    + "\n".join(out_rows) + "\n")
+        (args.out / "compare_herd7.tsv").write_text(
+            "file\tmode\tmemcheck_s\tmemcheck_cpu_s\therd7_s\therd7_cpu_s\tpeak_mib\n" + "\n".join(out_rows) + "\n")
         plot(args.out / "compare_herd7.png", points, source)
     return 0
 

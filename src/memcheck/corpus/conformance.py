@@ -30,6 +30,7 @@ class Comparison:
     loop_limit: Optional[bool] = None  # our Loop line (None: not judged)
     hang: bool = False  # our own flag, which herd7 does not have
     peak_mib: float = 0.0  # the judging process's peak resident memory after this test
+    cpu_seconds: float = 0.0  # processor time of the judgement (steadier than wall time on a busy machine)
 
     @property
     def loop_limit_equal(self) -> bool:
@@ -66,7 +67,7 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, b
         _checker = _checkers[libdirs] = Checker(libdirs=libdirs)
     _checker.loops = loops
     cmp = Comparison(rel, herd)
-    start = time.monotonic()
+    start, cpu = time.monotonic(), time.process_time()
     try:
         test = read_test(str(Path(root) / rel))
         v = _checker.judge(test, model, timeout, verdict_only, states_only=states_only).verdict
@@ -91,6 +92,7 @@ def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, b
         cmp.error = f"internal error: {type(e).__name__}: {e}"
     finally:
         cmp.seconds = time.monotonic() - start
+        cmp.cpu_seconds = time.process_time() - cpu
         cmp.peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return cmp
 
