@@ -5,7 +5,8 @@ For each family of `families.py` and each n from 2 up, judges the test with
 memcheck as `memcheck run` does by default (every execution listed up to
 `--max-executions`, past it the verdict decided) and, with `--herd7 PATH`,
 runs herd7 on the same text (one process, `-conf linux-kernel.cfg` from
-`--cfg-dir`, killed past `--herd-timeout`).  A family stops growing n once
+`--cfg-dir`, killed past `--herd-timeout`; once herd7 times out in a
+family, not run again on its larger sizes).  A family stops growing n once
 both tools are past their limits (herd7 timed out, memcheck over --limit
 seconds), or at --max-n.  The report flags every size where herd7 finishes
 and memcheck takes more than --limit seconds.
@@ -48,6 +49,7 @@ def main() -> int:
     print(f"{'family':13} {'n':>3} {'memcheck s':>10} {'herd7 s':>9}  verdict")
     for name in args.family or list(FAMILIES):
         family = FAMILIES[name]
+        herd_done = False   # herd7 timed out on a smaller size
         for n in range(2, args.max_n + 1):
             text = family.generate(n)
             test = parse_test_text(text.encode(), f"{name}-{n}.litmus")
@@ -59,12 +61,13 @@ def main() -> int:
                 verdict = "timeout"
             ours = time.monotonic() - start
             herd = None
-            if args.herd7:
+            if args.herd7 and not herd_done:
                 with tempfile.TemporaryDirectory() as d:
                     path = Path(d) / f"{name}-{n}.litmus"
                     path.write_text(text)
                     run = run_herd7(args.herd7, args.cfg_dir.resolve(), path, args.herd_timeout)
                 herd = None if run.timed_out else run.seconds
+                herd_done = run.timed_out
                 if run.observation and verdict != "timeout" and run.observation != verdict:
                     verdict += f" (herd7: {run.observation})"
             herd_text = "-" if not args.herd7 else f">{args.herd_timeout:g}" if herd is None else f"{herd:.2f}"

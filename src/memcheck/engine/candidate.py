@@ -140,17 +140,28 @@ def complete_candidate(enc: Encoding, branches: list[bool], reads: dict[int, int
 
 
 def with_choices(enc: Encoding, c: Candidate, reads: dict[int, int],
-                 orders: dict[int, tuple[int, ...]]) -> Candidate:
+                 orders: dict[int, tuple[int, ...]], dependents: frozenset[int]) -> Candidate:
     """c with each read of `reads` reading from the write it names and the
     writes of each address of `orders` in that coherence order (free
-    choices, engine/free_choices.py: nothing else changes but values)."""
-    values = dict(c.reads)
+    choices, engine/free_choices.py: no address depends on them);
+    `dependents`: the events whose value is computed from a free read, the
+    only values recomputed."""
+    events = enc.program.events
+    read_values = dict(c.reads)
+    values = dict(c.values)
     for r, w in reads.items():
-        values[r] = wrap(c.values[w])   # a write of a constant: the same in every variant
-    positions = {w: i for ws in c.co.values() for i, w in enumerate(ws)}
-    for ws in orders.values():
-        positions.update((w, i) for i, w in enumerate(ws, 1))
-    return complete_candidate(enc, c.branches, values, {**c.rf, **reads}, positions, c.undetermined)
+        read_values[r] = values[r] = wrap(c.values[w])   # a constant: the same in every variant
+    for eid in dependents:
+        e = events[eid]
+        if e.kind != "R" and e.value is not None:
+            values[eid] = evaluate(e.value, read_values, c.branches)
+    co = c.co
+    if orders:
+        co = dict(co)
+        for address, ws in orders.items():
+            co[address] = [w for w in co[address] if events[w].is_init] + list(ws)
+    return Candidate(c.branches, c.exists, read_values, c.addrs, values, {**c.rf, **reads}, co,
+                     c.undetermined)
 
 
 # Lock operations: herd's C models see them outside R, W and M, with no rf

@@ -22,6 +22,7 @@ from .candidate import (Candidate, StaticView, cat_execution, read_candidate, st
 from .free_choices import FreeChoices, free_choices
 from .closures import ClosureLiterals
 from .encode import Encoding, encode
+from .grounded import value_reads
 from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
                          with_all_hand_offs)
 
@@ -156,10 +157,20 @@ class Refinement:
             yield c
             return
         reads, addresses = sorted(free.reads), sorted(free.orders)
+        program = self.program
+        dependents = frozenset(e.eid for e in program.events
+                               if c.exists[e.eid] and free.reads.keys() & value_reads(program, e.value))
         for choice in itertools.product(*(free.reads[r] for r in reads),
                                         *(itertools.permutations(free.orders[a]) for a in addresses)):
             yield with_choices(self.enc, c, dict(zip(reads, choice)),
-                               dict(zip(addresses, choice[len(reads):])))
+                               dict(zip(addresses, choice[len(reads):])), dependents)
+
+    def cube_facts(self, c: Candidate) -> list[tuple]:
+        """The facts of c but its free choices: every variant of c shares them."""
+        free = self.free_choices()
+        return [f for f in execution_facts(self.enc, c)
+                if not (f[0] == "rf" and f[2] in free.reads)
+                and not (f[0] == "co" and c.addrs.get(f[1]) in free.orders)]
 
     def check(self, c: Candidate) -> Checked:
         key = c.path_key(self.program)
@@ -171,13 +182,16 @@ class Refinement:
 
     def candidates(self, deadline: Optional[float] = None, assumptions=(),
                    mode: str = "complete", expand: bool = False,
-                   skip: Optional[Callable[[Candidate], bool]] = None) -> Iterator[Checked]:
+                   skip: Optional[Callable[[Candidate], bool]] = None,
+                   cover: Optional[z3.BoolRef] = None) -> Iterator[Checked]:
         """Checked candidates until the solver finds no more: complete
         executions, unless `mode` names other candidates loops leave
         (engine/loops.py: a stuck await's).  With `expand`, each solution
         comes with every combination of its free choices while that pays
-        (`expanding`), but for those `skip` says the caller has excluded;
-        the caller blocks what it lists, as without expansion."""
+        (`expanding`), but for those `skip` says the caller has excluded.
+        With `cover`, each allowed candidate, once yielded, is blocked under
+        that literal (a solution's whole cube of variants by one clause);
+        without, the caller blocks what it lists."""
         if self.enc.loops is not None:
             assumptions = tuple(assumptions) + (self.enc.loops[mode],)
         while True:
@@ -191,20 +205,34 @@ class Refinement:
             found = read_candidate(self.enc, self.solver.model())
             self.solutions += 1
             if not (expand and self.expanding()):
-                yield self._judged(self.check(found))
+                checked = self._judged(self.check(found))
+                yield checked
+                if cover is not None and not checked.result.violations:
+                    self.block(checked, under=cover)
                 continue
+            seen: list[Checked] = []  # judged variants, ruled out one by one if the expansion stops
             for c in self.variants(found):
                 if deadline is not None and time.monotonic() > deadline:
                     raise Timeout()
                 if skip is not None and skip(c):
                     continue
                 # no explanation: this loop, not the solver, covers its siblings
-                checked = self._judged(self.check(c), learn=False)
+                checked = self._judged(self.check(c), learn=False, refute=cover is None)
                 self.expanded += 1
                 self.expanded_refuted += bool(checked.result.violations)
                 yield checked
+                seen.append(checked)
                 if not self.expanding():
                     break   # the variants left stay the solver's to propose
+            else:
+                if cover is not None:
+                    self.solver.add(self.enc.refutation(self.cube_facts(found), cover))
+                continue
+            for checked in seen if cover is not None else ():
+                if checked.result.violations:
+                    self.solver.add(self.enc.refutation(execution_facts(self.enc, checked.candidate)))
+                else:
+                    self.block(checked, under=cover)
 
     def expanding(self) -> bool:
         """Whether free choices are still worth enumerating here: not when
@@ -212,27 +240,30 @@ class Refinement:
         more than one check here)."""
         return self.expanded < EXPANSION_TRIAL or 2 * self.expanded_refuted <= self.expanded
 
-    def _judged(self, checked: Checked, learn: bool = True) -> Checked:
+    def _judged(self, checked: Checked, learn: bool = True, refute: bool = True) -> Checked:
         """checked, refuted in the solver when the model forbids it: by the
         edges its violation needs (when monotone), else (or without `learn`)
-        as this one execution."""
+        as this one execution; without `refute`, left to the caller."""
         self.proposed += 1
-        if checked.result.violations:
-            self.refuted += 1
-            v = checked.result.violations[0]
-            if (v.monotone and learn) or self.explain_all:
-                checked.explanation = self.evaluator.explain(checked.execution, v,
-                                                             closures=v.monotone and self.orders)
-            if v.monotone and learn and not checked.explanation.whole:
-                facts = model_facts(self.enc, checked.candidate, checked.view,
-                                    self.lock_chains(checked, v))
-                clause = self.enc.refutation(facts)
-                if any(f[0] == "path" for f in facts):
-                    self.solver.add(learn_steps(self.enc, checked.candidate, checked.view,
-                                                checked.explanation))
-            else:
-                clause = self.enc.refutation(execution_facts(self.enc, checked.candidate))
-            self.solver.add(clause)
+        if not checked.result.violations:
+            return checked
+        self.refuted += 1
+        if not refute:
+            return checked
+        v = checked.result.violations[0]
+        if (v.monotone and learn) or self.explain_all:
+            checked.explanation = self.evaluator.explain(checked.execution, v,
+                                                         closures=v.monotone and self.orders)
+        if v.monotone and learn and not checked.explanation.whole:
+            facts = model_facts(self.enc, checked.candidate, checked.view,
+                                self.lock_chains(checked, v))
+            clause = self.enc.refutation(facts)
+            if any(f[0] == "path" for f in facts):
+                self.solver.add(learn_steps(self.enc, checked.candidate, checked.view,
+                                            checked.explanation))
+        else:
+            clause = self.enc.refutation(execution_facts(self.enc, checked.candidate))
+        self.solver.add(clause)
         return checked
 
     def lock_chains(self, checked: Checked, violation) -> list[tuple]:
@@ -308,10 +339,9 @@ def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,
     enumerated without the solver (engine/free_choices.py)."""
     listing = z3.Bool("listing executions", refinement.enc.ctx)
     allowed: list[Allowed] = []
-    for checked in refinement.candidates(deadline, assumptions=(listing,), expand=expand):
+    for checked in refinement.candidates(deadline, assumptions=(listing,), expand=expand, cover=listing):
         if not checked.result.violations:
             if limit is not None and len(allowed) >= limit:
                 return allowed, False
             allowed.append(Allowed(checked.candidate, checked.result.flags))
-            refinement.block(checked, under=listing)
     return allowed, True

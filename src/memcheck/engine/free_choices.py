@@ -1,8 +1,9 @@
 """Choices of a candidate that nothing else in the encoding depends on.
 
 A read is free when it and every write it may read from run unconditionally
-at one constant address, those writes store constants, and neither its value
-nor its rf literals occur in any constraint but its own (one implication per
+at one constant address, those writes store constants, no address is
+computed from its value, and neither its value nor its rf literals occur in
+any constraint but its own (one implication per
 write it may read from, and "exactly one"): any choice of its write then
 completes any assignment of the rest.  Likewise the coherence order of a
 location is free when its writes run unconditionally at a constant address
@@ -23,6 +24,7 @@ import z3
 
 from ..lower.program import VConst
 from .encode import Encoding
+from .grounded import value_reads
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,12 @@ def free_choices(enc: Encoding, formulas: list[z3.ExprRef]) -> FreeChoices:
     def fixed(eid: int) -> bool:   # runs unconditionally at a constant address
         return not events[eid].guard and enc.const_addr.get(eid) is not None
 
+    # a variant keeps every address (and so the execution's static view)
+    feeds_address = frozenset().union(*(value_reads(prog, e.addr) for e in events))
     counts = None
     reads: dict[int, list[int]] = {}
     for r, ws in enc.rf_of_read.items():
-        if not fixed(r) or len(ws) < 2 or \
+        if not fixed(r) or len(ws) < 2 or r in feeds_address or \
                 not all(fixed(w) and isinstance(events[w].value, VConst) for w in ws):
             continue
         counts = counts if counts is not None else constant_names(formulas)
