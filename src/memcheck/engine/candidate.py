@@ -9,7 +9,7 @@ import z3
 from ..cat.evaluate import Execution
 from ..lower.herd_view import complete_view
 from ..lower.program import Program
-from .encode import WIDTH, Encoding
+from .encode import Encoding
 from ..lower.values import evaluate, wrap
 
 
@@ -90,10 +90,6 @@ def readout(enc: Encoding) -> Readout:
     return enc.readout
 
 
-def _signed(v: int) -> int:
-    return v - (1 << WIDTH) if v >> (WIDTH - 1) else v
-
-
 def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
     """The candidate execution of Z3 model m."""
     vals = readout(enc).read(m)
@@ -102,7 +98,7 @@ def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
     for k, (w, r) in enumerate(enc.rf):
         if vals[("rf", k)] and r not in rf:
             rf[r] = w
-    reads = {eid: _signed(vals[("v", eid)]) for eid in enc.read_value}
+    reads = {eid: wrap(vals[("v", eid)]) for eid in enc.read_value}   # two's complement
     positions = {w: vals[("p", w)] for w in enc.position}
     undetermined = frozenset(r for r in enc.determined if not vals[("d", r)])
     return complete_candidate(enc, branches, reads, rf, positions, undetermined)
