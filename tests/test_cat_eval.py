@@ -79,8 +79,8 @@ def test_sequence_chains_agree_from_either_end(data) -> None:
         want = step if want is None else naive_seq(want, step)
     if all(m == "f" for m, _, _ in ops):
         return   # the compiler folds a chain of filters into one
-    for fn in (O._seq_left, O._seq_right, O.seq_chain):
-        got = fn(n, slots, ops)
+    for got in (O._seq_from(n, slots, ops, left=True), O._seq_from(n, slots, ops, left=False),
+                O.seq_chain(n, slots, ops)):
         assert set(R.pairs(got) if got != 0 else ()) == set(want)
 
 

@@ -124,10 +124,9 @@ def seq_chain(n: int, v: list, ops: Sequence[tuple]) -> Value:
     relation, f a filter `[S]` (slot holds S; mask is R.row_mask(n, S) when S
     is known in advance), o is `X?` and s is `X*` (slot holds X, resp. X+).
     Composing costs one step per edge of the left operand: evaluated left to
-    right when the chain starts with a filter or a relation of few rows
-    (a quarter of the events at most) (every
-    partial product keeps to those rows), else right to left (operands are
-    sparser than partial products)."""
+    right when the chain starts with a filter or a relation of few rows (a
+    quarter of the events at most: every partial product keeps to those
+    rows), else right to left (operands are sparser than partial products)."""
     for mode, slot, _ in ops:   # an empty relation empties the chain: nothing to compose
         if mode == "r":
             x = v[slot]
@@ -138,26 +137,25 @@ def seq_chain(n: int, v: list, ops: Sequence[tuple]) -> Value:
                 return R.empty(n)
     mode, slot, _ = ops[0]
     x = v[slot]
-    if mode == "f":
-        if type(x) is int and 4 * x.bit_count() <= n:
-            return _seq_left(n, v, ops)
-    elif mode == "r" and type(x) is not int and 4 * (n - x.count(0)) <= n:
-        return _seq_left(n, v, ops)
-    return _seq_right(n, v, ops)
+    few_rows = (type(x) is int and 4 * x.bit_count() <= n) if mode == "f" else \
+        (mode == "r" and type(x) is not int and 4 * (n - x.count(0)) <= n)
+    return _seq_from(n, v, ops, left=few_rows)
 
 
-def _seq_left(n: int, v: list, ops: Sequence[tuple]) -> Value:
-    """seq_chain from the left: filters before the first relation restrict rows."""
+def _seq_from(n: int, v: list, ops: Sequence[tuple], left: bool) -> Value:
+    """seq_chain from one end: filters before the first relation met restrict
+    that end (rows from the left, columns from the right), filters after it
+    the other end of the partial product."""
     acc = None
-    rowset = -1
-    for mode, slot, mask in ops:
+    end = -1   # the events the filters met first allow at this end
+    for mode, slot, mask in (ops if left else reversed(ops)):
         x = v[slot]
         if mode == "f":
             x = _set(x, "[ ]")
             if acc is None:
-                rowset &= x
+                end &= x
             else:
-                acc = R.restrict_cols(acc, x)
+                acc = R.restrict_cols(acc, x) if left else R.restrict_rows(x, acc, mask)
             continue
         if type(x) is int:
             if x:
@@ -165,51 +163,15 @@ def _seq_left(n: int, v: list, ops: Sequence[tuple]) -> Value:
             if mode == "r":
                 return 0
             if acc is None:
-                acc = R.identity(n) if rowset == -1 else R.identity(n, rowset)
+                acc = R.identity(n) if end == -1 else R.identity(n, end)
             continue
         if acc is None:
             if mode != "r":
                 x = R.opt(x)
-            acc = x if rowset == -1 else R.restrict_rows(rowset, x)
-        elif mode == "r":
-            acc = R.seq(acc, x)
-        else:
-            acc = R.union(acc, R.seq(acc, x))
-    if acc is None:  # pragma: no cover - the compiler folds all-filter chains into [S]
-        raise CatTypeError("internal: sequence of filters only")
-    return acc
-
-
-def _seq_right(n: int, v: list, ops: Sequence[tuple]) -> Value:
-    """seq_chain from the right: filters after the last relation restrict columns."""
-    acc = None
-    colmask = -1
-    for i in range(len(ops) - 1, -1, -1):
-        mode, slot, mask = ops[i]
-        x = v[slot]
-        if mode == "f":
-            x = _set(x, "[ ]")
-            if acc is None:
-                colmask &= x
-            else:
-                acc = R.restrict_rows(x, acc, mask)
+            acc = x if end == -1 else R.restrict_rows(end, x) if left else R.restrict_cols(x, end)
             continue
-        if type(x) is int:
-            if x:
-                raise CatTypeError("';' needs relations, got an event set")
-            if mode == "r":
-                return 0
-            if acc is None:
-                acc = R.identity(n) if colmask == -1 else R.identity(n, colmask)
-            continue
-        if acc is None:
-            if mode != "r":
-                x = R.opt(x)
-            acc = x if colmask == -1 else tuple(map(colmask.__and__, x))
-        elif mode == "r":
-            acc = R.seq(x, acc)
-        else:
-            acc = R.union(acc, R.seq(x, acc))
+        step = R.seq(acc, x) if left else R.seq(x, acc)
+        acc = step if mode == "r" else R.union(acc, step)
     if acc is None:  # pragma: no cover - the compiler folds all-filter chains into [S]
         raise CatTypeError("internal: sequence of filters only")
     return acc
