@@ -141,7 +141,7 @@ def with_choices(enc: Encoding, c: Candidate, reads: dict[int, int],
     writes of each address of `orders` in that coherence order (free
     choices, engine/free_choices.py: no address depends on them);
     `dependents`: the events whose value is computed from a free read, the
-    only values recomputed."""
+    only values recomputed (of those that run)."""
     events = enc.program.events
     read_values = dict(c.reads)
     values = dict(c.values)
@@ -149,7 +149,7 @@ def with_choices(enc: Encoding, c: Candidate, reads: dict[int, int],
         read_values[r] = values[r] = wrap(c.values[w])   # a constant: the same in every variant
     for eid in dependents:
         e = events[eid]
-        if e.kind != "R" and e.value is not None:
+        if c.exists[eid] and e.kind != "R" and e.value is not None:
             values[eid] = evaluate(e.value, read_values, c.branches)
     co = c.co
     if orders:

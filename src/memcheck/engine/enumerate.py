@@ -22,7 +22,6 @@ from .candidate import (Candidate, StaticView, cat_execution, read_candidate, st
 from .free_choices import FreeChoices, free_choices
 from .closures import ClosureLiterals
 from .encode import Encoding, encode
-from .grounded import value_reads
 from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
                          with_all_hand_offs)
 
@@ -157,13 +156,10 @@ class Refinement:
             yield c
             return
         reads, addresses = sorted(free.reads), sorted(free.orders)
-        program = self.program
-        dependents = frozenset(e.eid for e in program.events
-                               if c.exists[e.eid] and free.reads.keys() & value_reads(program, e.value))
         for choice in itertools.product(*(free.reads[r] for r in reads),
                                         *(itertools.permutations(free.orders[a]) for a in addresses)):
             yield with_choices(self.enc, c, dict(zip(reads, choice)),
-                               dict(zip(addresses, choice[len(reads):])), dependents)
+                               dict(zip(addresses, choice[len(reads):])), free.dependents)
 
     def cube_facts(self, c: Candidate) -> list[tuple]:
         """The facts of c but its free choices: every variant of c shares them."""
@@ -211,6 +207,7 @@ class Refinement:
                     self.block(checked, under=cover)
                 continue
             seen: list[Checked] = []  # judged variants, ruled out one by one if the expansion stops
+            stopped = False
             for c in self.variants(found):
                 if deadline is not None and time.monotonic() > deadline:
                     raise Timeout()
@@ -223,16 +220,15 @@ class Refinement:
                 yield checked
                 seen.append(checked)
                 if not self.expanding():
-                    break   # the variants left stay the solver's to propose
-            else:
-                if cover is not None:
-                    self.solver.add(self.enc.refutation(self.cube_facts(found), cover))
+                    stopped = True   # the variants left stay the solver's to propose
+                    break
+            if cover is None:
                 continue
-            for checked in seen if cover is not None else ():
-                if checked.result.violations:
-                    self.solver.add(self.enc.refutation(execution_facts(self.enc, checked.candidate)))
-                else:
-                    self.block(checked, under=cover)
+            if not stopped:
+                self.solver.add(self.enc.refutation(self.cube_facts(found), cover))
+                continue
+            for checked in seen:  # forbidden ones for good, allowed ones for this caller
+                self.block(checked, under=None if checked.result.violations else cover)
 
     def expanding(self) -> bool:
         """Whether free choices are still worth enumerating here: not when

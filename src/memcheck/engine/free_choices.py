@@ -29,10 +29,12 @@ from .grounded import value_reads
 
 @dataclass(frozen=True)
 class FreeChoices:
-    """The free reads with the writes each may read from, and the addresses
-    whose writes (all but the initial one) may take any coherence order."""
+    """The free reads with the writes each may read from, the addresses
+    whose writes (all but the initial one) may take any coherence order, and
+    the events whose value is computed from a free read."""
     reads: dict[int, list[int]] = field(default_factory=dict)
     orders: dict[int, list[int]] = field(default_factory=dict)
+    dependents: frozenset[int] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.reads or self.orders)
@@ -103,4 +105,5 @@ def free_choices(enc: Encoding, formulas: list[z3.ExprRef]) -> FreeChoices:
         # its two bounds and one "not at one position" with each other write here
         if all(counts[str(enc.position[w])] == len(ws) + 1 for w in ws):
             orders[address] = ws
-    return FreeChoices(reads, orders)
+    dependents = frozenset(e.eid for e in events if reads.keys() & value_reads(prog, e.value))
+    return FreeChoices(reads, orders, dependents)

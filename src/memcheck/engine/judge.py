@@ -66,13 +66,18 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
                        states_complete=states_complete, limit=limit,
                        loop_limit=bound.reached, loop_cut=bound.cut)
 
+    def decided(found: list, limit: Optional[int]) -> Judgement:
+        """The verdict and flags by reachability questions, what was listed
+        (`found`) seeding the flags; `limit`: the listing limit passed."""
+        d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in found)))
+        states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
+        return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, exhaustive=False,
+                                 states_complete=False, limit=limit), program, d.found)
+
     if states_only and not verdict_only:
         found = allowed_states(refinement, test, program, locs, deadline, max_executions, expand)
         if max_executions is not None and len(found) > max_executions:  # too many states: the verdict alone
-            d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in found)))
-            states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
-            return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, exhaustive=False,
-                                     states_complete=False, limit=max_executions), program, d.found)
+            return decided(found, max_executions)
         finals = [FinalState(test, program, a.candidate) for a in found]
         held = [fs.holds(test.condition.prop) for fs in finals]
         states = sorted((fs.state(locs) for fs in finals), key=state_sort_key)
@@ -83,11 +88,7 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     if not verdict_only:
         allowed, complete = allowed_executions(refinement, deadline, max_executions, expand)
     if not complete:
-        d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in allowed)))
-        states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
-        return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, exhaustive=False,
-                                 states_complete=False, limit=None if verdict_only else max_executions),
-                         program, d.found)
+        return decided(allowed, None if verdict_only else max_executions)
     states: dict = {}
     positive = negative = 0
     flags: set[str] = set()
