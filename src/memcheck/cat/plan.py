@@ -67,7 +67,7 @@ class Planner:
         relations: kept with the program)."""
         nodes, ex = self.nodes, self.ex
         names = (frozenset(ex.sets), frozenset(ex.rels))
-        cache = self.prog.__dict__.setdefault("_fails_cache", {})
+        cache = self.prog.fails_cache
         hit = cache.get(names)
         if hit is not None:
             self.fails, self.choice = hit[0], dict(hit[1])

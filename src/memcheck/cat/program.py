@@ -99,3 +99,6 @@ class Program:
     empty_default: frozenset[str]     # base sets that default to empty (enum tags)
     title: Optional[str] = None
     complete: dict = field(default_factory=dict)  # node -> "rf"/"co": all the engine's edges
+    # (set names, relation names) -> which nodes fail and which `try` branches
+    # are chosen: the same for every execution naming them (cat/plan.py)
+    fails_cache: dict = field(default_factory=dict, repr=False, compare=False)
