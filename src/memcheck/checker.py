@@ -151,10 +151,7 @@ def cat_arch(cat: Path, dirs: list[Path]) -> str:
     if header.lower() in ARCH_NAMES:
         return ARCH_NAMES[header.lower()]
     stem = cat.name.lower()
-    for prefix in ("aarch64", "arm64", "ppc", "power", "x86", "riscv"):
-        if stem.startswith(prefix):
-            return ARCH_NAMES[prefix]
-    return ""
+    return next((dialect for prefix, dialect in ARCH_NAMES.items() if stem.startswith(prefix)), "")
 
 
 def file_model(name: str, libdirs: tuple[str, ...], directory: Path,
