@@ -20,6 +20,16 @@ from .program import DYNAMIC, CheckSpec, Group, Node, Program
 NodeFn = Callable[[list, object], object]
 MEMO_SIZE = 256  # results an `interp` node keeps per static key
 Step = tuple[int, NodeFn]
+# node kinds whose function depends on the static key (the `try` branch, the
+# let-rec group's steps, memos, frames): the others', for a node evaluated
+# statically, is the same for every key and kept with the program
+KEYED = frozenset({"try", "fix", "interp", "with"})
+# one-operand node kinds: the operation, and whether it takes the event count first
+UNARY: dict[str, tuple[Callable, bool]] = {
+    "plus": (O.plus, False), "inv": (O.inverse, False), "domain": (O.domain, False),
+    "range": (O.range_, False), "star": (O.star, True), "opt": (O.opt, True),
+    "comp": (O.complement, True), "toid": (O.toid, True),
+    "different-values": (O.different_values, False)}
 
 
 @dataclass
@@ -63,18 +73,20 @@ class Planner:
     # ------------------------------------------------------------ analysis
     def _fails(self) -> None:
         """Which nodes read a base name this execution lacks; choose `try`
-        branches (the same for every execution naming the same sets and
-        relations: kept with the program)."""
-        nodes, ex = self.nodes, self.ex
-        names = (frozenset(ex.sets), frozenset(ex.rels))
+        branches; the nodes the checks need (the same for every execution
+        naming the same sets and relations: kept with the program)."""
+        ex = self.ex
+        names = self.names = (frozenset(ex.sets), frozenset(ex.rels))
         cache = self.prog.fails_cache
         hit = cache.get(names)
         if hit is not None:
-            self.fails, self.choice = hit[0], dict(hit[1])
+            self.fails, choice, self.need_any = hit
+            self.choice = dict(choice)
             return
         self._compute_fails()
-        if len(cache) < 16:
-            cache[names] = (self.fails, dict(self.choice))
+        self.need_any = self._need([spec.node for spec in self.prog.checks])
+        if len(cache) < 256:
+            cache[names] = (self.fails, dict(self.choice), self.need_any)
 
     def _compute_fails(self) -> None:
         nodes, ex = self.nodes, self.ex
@@ -211,13 +223,14 @@ class Planner:
                 return lambda v, ex: O.inter(v[a0], v[a1])
             return lambda v, ex: O.inter_modes(v, rels, invs)
         if kind == "seq":
-            vals, n = self.vals, self.ex.n
-            chain = tuple((m, a, R.row_mask(n, vals[a]) if m == "f" and not self.nodes[a].dyn
-                           and type(vals[a]) is int else None)
-                          for m, a in zip(nd.data, args))
             if nd.data == "rr":
                 a0, a1 = args
                 return lambda v, ex: O.seq(v[a0], v[a1])
+            # a dynamic chain runs for every candidate: its static filters' row masks once
+            vals, n, dyn = self.vals, self.ex.n, nd.dyn
+            chain = tuple((m, a, R.row_mask(n, vals[a]) if dyn and m == "f" and not self.nodes[a].dyn
+                           and type(vals[a]) is int else None)
+                          for m, a in zip(nd.data, args))
             return lambda v, ex: O.seq_chain(ex.n, v, chain)
         if kind == "diff":
             a0, a1 = args
@@ -225,18 +238,14 @@ class Planner:
         if kind == "prod":
             a0, a1 = args
             return lambda v, ex: O.product(ex.n, v[a0], v[a1])
-        a0 = args[0] if args else -1
-        simple = {"plus": lambda v, ex: O.plus(v[a0]),
-                  "inv": lambda v, ex: O.inverse(v[a0]),
-                  "domain": lambda v, ex: O.domain(v[a0]),
-                  "range": lambda v, ex: O.range_(v[a0]),
-                  "star": lambda v, ex: O.star(ex.n, v[a0]),
-                  "opt": lambda v, ex: O.opt(ex.n, v[a0]),
-                  "comp": lambda v, ex: O.complement(ex.n, v[a0]),
-                  "toid": lambda v, ex: O.toid(ex.n, v[a0]),
-                  "different-values": lambda v, ex: O.different_values(ex.values, v[a0])}
-        if kind in simple:
-            return simple[kind]
+        unary = UNARY.get(kind)
+        if unary is not None:
+            a0, (op, sized) = args[0], unary
+            if kind == "different-values":
+                return lambda v, ex: op(ex.values, v[a0])
+            if sized:
+                return lambda v, ex: op(ex.n, v[a0])
+            return lambda v, ex: op(v[a0])
         if kind == "fix":
             return self.fix_fn(nd.data)
         if kind == "interp":
@@ -327,20 +336,23 @@ class Planner:
         return fix
 
     # ------------------------------------------------------------ empties
-    def _empties(self, vals: list) -> bytearray:
-        """Nodes empty whatever rf/co are (let-rec groups assumed empty until
-        their results are shown non-empty)."""
+    def _static_empties(self, vals: list) -> bytes:
+        """The needed static nodes whose value is empty."""
+        need, is_empty = self.need_any, O.is_emptyval
+        return bytes(need[k] and not nd.dyn and nd.kind != "fix" and vals[k] is not None
+                     and is_empty(vals[k]) for k, nd in enumerate(self.nodes))
+
+    def _empties(self, static: bytes) -> bytearray:
+        """Nodes empty whatever rf/co are, given the static ones that are
+        (`static`; let-rec groups assumed empty until their results are
+        shown non-empty)."""
         nodes, groups = self.nodes, self.prog.groups
         need = self.need_any
-        empty = bytearray(len(nodes))
+        empty = bytearray(static)
         nonempty: set[int] = set()
         while True:
             for k, nd in enumerate(nodes):
-                if not need[k]:
-                    continue
-                if not nd.dyn:
-                    x = vals[k]
-                    empty[k] = nd.kind != "fix" and x is not None and O.is_emptyval(x)
+                if not need[k] or not nd.dyn:
                     continue
                 kind, args = nd.kind, nd.args
                 if kind in ("union", "fix"):
@@ -371,39 +383,65 @@ class Planner:
             if not grew:
                 return empty
 
+    def _layout(self, vals: list) -> tuple[bytearray, tuple[int, ...], tuple[tuple[int, ...], ...]]:
+        """The nodes empty whatever rf/co are, the dynamic ones among them
+        (their value is 0), and per check the dynamic nodes left to
+        evaluate: the same for every key naming the same sets and relations
+        with the same static nodes empty (kept with the program)."""
+        static = self._static_empties(vals)
+        cache = self.prog.layout_cache
+        hit = cache.get((self.names, static))
+        if hit is not None:
+            return hit
+        nodes = self.nodes
+        self.empty = empty = self._empties(static)
+        zeroed = tuple(k for k, nd in enumerate(nodes)
+                       if self.need_any[k] and nd.dyn and empty[k] and nd.kind != "fix")
+        done = bytearray(len(nodes))
+        per_check = []
+        for spec in self.prog.checks:
+            live = []
+            for k in self._live_need(spec.node):
+                nd = nodes[k]
+                if nd.dyn and nd.owner is None and not empty[k] and not done[k] and nd.kind != "ph":
+                    done[k] = 1
+                    live.append(k)
+            per_check.append(tuple(live))
+        out = (empty, zeroed, tuple(per_check))
+        if len(cache) < 1024:
+            cache[(self.names, static)] = out
+        return out
+
     # ------------------------------------------------------------ state
     def build(self) -> State:
         """Compute the State of this static key."""
         nodes, prog, ex = self.nodes, self.prog, self.ex
         self._fails()
-        need_any = self._need([spec.node for spec in prog.checks])
-        self.need_any = need_any
+        need_any = self.need_any
         self.empty = bytearray(len(nodes))  # nothing known empty while computing statics
         vals: list = [None] * len(nodes)
         self.vals = vals
         k = -1
+        shared = prog.static_fns
         try:
             for k, nd in enumerate(nodes):
                 if need_any[k] and not nd.dyn and nd.owner is None:
-                    vals[k] = self.fn(k)(vals, ex)
+                    f = shared.get(k)
+                    if f is None:
+                        f = self.fn(k)
+                        if nd.kind not in KEYED:
+                            shared[k] = f
+                    vals[k] = f(vals, ex)
         except O.CatTypeError as e:
             raise _err(str(e), nodes[k]) from None
-        self.empty = self._empties(vals)
+        self.empty, zeroed, per_check = self._layout(vals)
         self.fns.clear()
         self.group_steps.clear()
-        for k, nd in enumerate(nodes):
-            if need_any[k] and nd.dyn and self.empty[k] and nd.kind != "fix":
-                vals[k] = 0
+        for k in zeroed:
+            vals[k] = 0
         plan: list[PlanEntry] = []
-        done = bytearray(len(nodes))
-        for spec in prog.checks:
-            steps = []
-            for k in self._live_need(spec.node):
-                nd = nodes[k]
-                if nd.dyn and nd.owner is None and not self.empty[k] \
-                        and not done[k] and nd.kind != "ph":
-                    done[k] = 1
-                    steps.append((k, self.fn(k)))
+        for spec, live in zip(prog.checks, per_check):
+            steps = [(k, self.fn(k)) for k in live]
             test = O.TESTS[spec.kind]
             fixed = None
             if not nodes[spec.node].dyn or self.empty[spec.node]:

@@ -99,6 +99,10 @@ class Program:
     empty_default: frozenset[str]     # base sets that default to empty (enum tags)
     title: Optional[str] = None
     complete: dict = field(default_factory=dict)  # node -> "rf"/"co": all the engine's edges
-    # (set names, relation names) -> which nodes fail and which `try` branches
-    # are chosen: the same for every execution naming them (cat/plan.py)
+    # (set names, relation names) -> which nodes fail, which `try` branches are
+    # chosen, which nodes the checks need: the same for every execution naming them
     fails_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # (names, static nodes found empty) -> the dynamic nodes left to evaluate (cat/plan.py)
+    layout_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # node -> the function evaluating it statically, where no key changes it (cat/plan.py)
+    static_fns: dict = field(default_factory=dict, repr=False, compare=False)

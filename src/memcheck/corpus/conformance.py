@@ -57,14 +57,33 @@ class Comparison:
 _checkers: dict = {}
 
 
+def _checker_for(libdirs: tuple[str, ...]):
+    """This process's Checker for model includes searched in `libdirs`."""
+    from ..checker import Checker
+    checker = _checkers.get(libdirs)
+    if checker is None:
+        checker = _checkers[libdirs] = Checker(libdirs=libdirs)
+    return checker
+
+
+def _warm(model: str, libdirs: tuple[str, ...]) -> None:
+    """Compile `model` once here, before workers are forked: each inherits
+    it instead of compiling its own (a model that does not compile is
+    reported with every test it judges)."""
+    checker = _checker_for(libdirs)
+    try:
+        checker.evaluator(model)
+        checker.target_for(model)
+    except MemcheckError:
+        pass
+
+
 def _compare_one(args: tuple[str, str, HerdRecord, str, Optional[float], bool, bool, bool, LoopOptions,
                                tuple[str, ...]]) -> Comparison:
-    from ..checker import Checker, read_test
+    from ..checker import read_test
     from ..engine.enumerate import Timeout
     root, rel, herd, model, timeout, verdict_only, witnesses_line, states_only, loops, libdirs = args
-    _checker = _checkers.get(libdirs)
-    if _checker is None:
-        _checker = _checkers[libdirs] = Checker(libdirs=libdirs)
+    _checker = _checker_for(libdirs)
     _checker.loops = loops
     cmp = Comparison(rel, herd)
     start, cpu = time.monotonic(), time.process_time()
@@ -112,6 +131,7 @@ def compare_corpus(root: Path, records: Iterable[HerdRecord], model: str = "lkmm
     work = [(str(root), r.file, r, model, timeout, verdict_only, witnesses_line, states_only, loops,
              tuple(libdirs)) for r in records]
     out: list[Comparison] = []
+    _warm(model, tuple(libdirs))
     if jobs <= 1:
         for w in work:
             out.append(_compare_one(w))

@@ -94,7 +94,7 @@ def raised_flags(refinement: Refinement, found: list[Allowed], deadline: Optiona
     witness appended to `found`)."""
     evaluator = refinement.evaluator
     # with one path only, what the model rules out on a witness's path it rules out everywhere
-    ruled_out = (evaluator.flags_ruled_out(refinement.check(found[0].candidate).execution)
+    ruled_out = (evaluator.flags_ruled_out(refinement.execution(found[0].candidate)[1])
                  if found and single_path(refinement) else frozenset())
     wanted = set(model_flags(evaluator)) - ruled_out - raised.union(*(a.flags for a in found))
     if wanted:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+import ctypes
+
 import z3
 
 from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
@@ -48,18 +50,29 @@ class Encoding:
     readout: Optional[object] = None  # one term reading a model (engine/candidate.py)
     _negations: dict[tuple, z3.BoolRef] = field(default_factory=dict)
     _co: dict[tuple[int, int], z3.BoolRef] = field(default_factory=dict)
+    _consts: dict[int, z3.BitVecRef] = field(default_factory=dict)
+    true: z3.BoolRef = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.true = z3.BoolVal(True, self.ctx)
 
     # ------------------------------------------------------------- values
+
+    def const(self, value: int) -> z3.BitVecRef:
+        """The 64-bit constant `value` (one term per value)."""
+        t = self._consts.get(value)
+        if t is None:
+            t = self._consts[value] = z3.BitVecVal(value, WIDTH, self.ctx)
+        return t
 
     def term(self, v: Value) -> z3.BitVecRef:
         """A program value as a 64-bit Z3 term."""
         if isinstance(v, VConst):
-            return z3.BitVecVal(v.value, WIDTH, self.ctx)
+            return self.const(v.value)
         if isinstance(v, VRead):
             return self.read_value[v.eid]
         if isinstance(v, VBranch):
-            return z3.If(self.branch[v.index], z3.BitVecVal(1, WIDTH, self.ctx),
-                         z3.BitVecVal(0, WIDTH, self.ctx))
+            return z3.If(self.branch[v.index], self.const(1), self.const(0))
         assert isinstance(v, VOp)
         args = [self.term(a) for a in v.args]
         return apply_op(v.op, args, self.ctx)
@@ -69,12 +82,25 @@ class Encoding:
         return determined_term(self, v)
 
     def truth(self, v: Value) -> z3.BoolRef:
-        return self.term(v) != z3.BitVecVal(0, WIDTH, self.ctx)
+        return negate(equal(self.term(v), self.const(0)))
 
     def guard(self, g: tuple[Literal, ...]) -> z3.BoolRef:
         if not g:
-            return z3.BoolVal(True, self.ctx)
+            return self.true
         return all_of([self.literal(l) for l in g], self.ctx)
+
+    def same_address(self, a: int, b: int) -> z3.BoolRef:
+        """Events a and b access one address (true when both are that constant)."""
+        ca = self.const_addr.get(a)
+        if ca is not None and ca == self.const_addr.get(b):
+            return self.true
+        return equal(self.addr_term[a], self.addr_term[b])
+
+    def conjunction(self, parts: list) -> z3.BoolRef:
+        """all_of(parts) with the parts known true left out."""
+        true = self.true
+        parts = [p for p in parts if p is not true]
+        return all_of(parts, self.ctx) if parts else true
 
     def literal(self, l: Literal) -> z3.BoolRef:
         return self.branch[l.branch] if l.value else negate(self.branch[l.branch])
@@ -95,7 +121,7 @@ class Encoding:
         if kind == "co":
             return self.co_literal(key[1], key[2])
         if kind == "addr":
-            return self.addr_term[key[1]] == z3.BitVecVal(key[2], WIDTH, self.ctx)
+            return equal(self.addr_term[key[1]], self.const(key[2]))
         raise ValueError(f"unknown fact {key}")
 
     def refutation(self, keys, under: Optional[z3.BoolRef] = None) -> z3.BoolRef:
@@ -117,11 +143,11 @@ class Encoding:
         if lit is None:
             p1, p2 = self.position.get(w1), self.position.get(w2)
             if p1 is None:  # initial write: first in co
-                lit = z3.BoolVal(p2 is not None, self.ctx)
+                lit = self.true if p2 is not None else negate(self.true)
             elif p2 is None:
-                lit = z3.BoolVal(False, self.ctx)
+                lit = negate(self.true)
             else:
-                lit = p1 < p2
+                lit = z3.BoolRef(z3.Z3_mk_lt(self.ctx.ref(), p1.as_ast(), p2.as_ast()), self.ctx)
             self._co[(w1, w2)] = lit
         return lit
 
@@ -185,10 +211,11 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     ctx = ctx or z3.Context()
     enc = Encoding(program, ctx)
     events = program.events
-    enc.branch = [z3.Bool(f"b{b.index}", ctx) for b in program.branches]
+    boolean, word = z3.BoolSort(ctx), z3.BitVecSort(WIDTH, ctx)
+    enc.branch = [variable(f"b{b.index}", boolean) for b in program.branches]
     for e in events:
         if e.kind == "R":
-            enc.read_value[e.eid] = z3.BitVec(f"v{e.eid}", WIDTH, ctx)
+            enc.read_value[e.eid] = variable(f"v{e.eid}", word, z3.BitVecRef)
     for e in events:
         if e.addr is not None:
             enc.const_addr[e.eid] = static_address(e.addr)
@@ -221,36 +248,35 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         enc.rf_of_read[r.eid] = [w.eid for w in cands]
         lits = []
         for w in cands:
-            lit = z3.Bool(f"rf_{w.eid}_{r.eid}", ctx)
+            lit = variable(f"rf_{w.eid}_{r.eid}", boolean)
             enc.rf[(w.eid, r.eid)] = lit
             lits.append(lit)
-            cs.append(implies(lit, all_of([enc.guard(w.guard), enc.guard(r.guard),
-                                           equal(enc.addr_term[w.eid], enc.addr_term[r.eid]),
-                                           equal(enc.read_value[r.eid], enc.term(w.value))], ctx)))
+            cs.append(implies(lit, enc.conjunction([enc.guard(w.guard), enc.guard(r.guard),
+                                                    enc.same_address(w.eid, r.eid),
+                                                    equal(enc.read_value[r.eid], enc.term(w.value))])))
         g = enc.guard(r.guard)
         if lits:
-            cs.append(implies(g, z3.PbEq([(l, 1) for l in lits], 1)))
+            one = exactly_one(lits, ctx)
+            cs.append(one if g is enc.true else implies(g, one))
         else:
             cs.append(negate(g))
 
     cs += encode_grounding(enc, lambda eid: enc.guard(events[eid].guard))
 
-    for w in writes:
-        if not w.is_init:
-            p = z3.Int(f"p{w.eid}", ctx)
-            enc.position[w.eid] = p
-            cs.append(p >= 1)
     inner = [w for w in writes if not w.is_init]
+    # a write's position is 1 to the number of writes (keeps models finite
+    # and canonical enough; the order is what matters)
+    first, last, integer = z3.IntVal(1, ctx), z3.IntVal(len(inner), ctx), z3.IntSort(ctx)
+    for w in inner:
+        p = enc.position[w.eid] = variable(f"p{w.eid}", integer, z3.ArithRef)
+        cs += within(p, first, last)
     for i, w1 in enumerate(inner):
         for w2 in inner[i + 1:]:
             if may_alias(w1, w2) and not exclusive(w1.guard, w2.guard):
-                both = all_of([enc.guard(w1.guard), enc.guard(w2.guard),
-                               equal(enc.addr_term[w1.eid], enc.addr_term[w2.eid])], ctx)
-                cs.append(implies(both, negate(equal(enc.position[w1.eid], enc.position[w2.eid]))))
-    # a write's position never exceeds the number of writes (keeps models finite
-    # and canonical enough; the order is what matters)
-    for w in inner:
-        cs.append(enc.position[w.eid] <= len(inner))
+                both = enc.conjunction([enc.guard(w1.guard), enc.guard(w2.guard),
+                                        enc.same_address(w1.eid, w2.eid)])
+                apart = negate(equal(enc.position[w1.eid], enc.position[w2.eid]))
+                cs.append(apart if both is enc.true else implies(both, apart))
     cs += lock_atomicity(enc, writes, may_alias)
     if program.loops:
         from .loops import loop_literals
@@ -271,7 +297,7 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
     is the model's to state."""
     events = enc.program.events
     out: list[z3.BoolRef] = []
-    true = z3.BoolVal(True, enc.ctx)
+    true = enc.true
     here_cache: dict[tuple[int, int], z3.BoolRef] = {}
 
     def here(x: Event, w: int) -> z3.BoolRef:
@@ -279,12 +305,7 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
         key = (x.eid, w)
         h = here_cache.get(key)
         if h is None:
-            same = enc.const_addr.get(x.eid)
-            if not x.guard and same is not None and same == enc.const_addr.get(w):
-                h = true
-            else:
-                h = all_of([enc.guard(x.guard), equal(enc.addr_term[x.eid], enc.addr_term[w])], enc.ctx)
-            here_cache[key] = h
+            h = here_cache[key] = enc.conjunction([enc.guard(x.guard), enc.same_address(x.eid, w)])
         return h
 
     for r, w in enc.program.rmw:
@@ -334,6 +355,30 @@ def any_of(parts: list, ctx: z3.Context) -> z3.BoolRef:
     return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(parts), array), ctx)
 
 
+def variable(name: str, sort: z3.SortRef, kind: type = z3.BoolRef) -> z3.ExprRef:
+    """A constant of `sort` named `name`, wrapped as `kind` (z3.Const
+    without its checks)."""
+    ctx = sort.ctx
+    ref = ctx.ref()
+    return kind(z3.Z3_mk_const(ref, z3.Z3_mk_string_symbol(ref, name), sort.ast), ctx)
+
+
+def exactly_one(lits: list, ctx: z3.Context) -> z3.BoolRef:
+    """z3.PbEq([(l, 1) for l in lits], 1) without its argument coercion."""
+    n = len(lits)
+    array = (z3.Ast * n)(*(l.as_ast() for l in lits))
+    coeffs = (ctypes.c_int * n)(*([1] * n))
+    return z3.BoolRef(z3.Z3_mk_pbeq(ctx.ref(), n, array, coeffs, 1), ctx)
+
+
+def within(p: z3.ArithRef, low: z3.ArithRef, high: z3.ArithRef) -> list[z3.BoolRef]:
+    """low <= p and p <= high for integer terms, without coercion."""
+    ctx = p.ctx
+    ref = ctx.ref()
+    return [z3.BoolRef(z3.Z3_mk_ge(ref, p.as_ast(), low.as_ast()), ctx),
+            z3.BoolRef(z3.Z3_mk_le(ref, p.as_ast(), high.as_ast()), ctx)]
+
+
 def implies(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
     """z3.Implies without its argument coercion."""
     return z3.BoolRef(z3.Z3_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
@@ -347,6 +392,13 @@ def equal(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
 def negate(a: z3.BoolRef) -> z3.BoolRef:
     """z3.Not without its argument coercion."""
     return z3.BoolRef(z3.Z3_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
+
+
+def assert_all(solver: z3.Solver, terms) -> None:
+    """solver.add(*terms) without its argument coercion (a list of formulas or one)."""
+    ctx, handle = solver.ctx.ref(), solver.solver
+    for t in (terms if isinstance(terms, list) else [terms]):
+        z3.Z3_solver_assert(ctx, handle, t.as_ast())
 
 
 def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:

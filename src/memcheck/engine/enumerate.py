@@ -21,7 +21,7 @@ from .candidate import (Candidate, StaticView, cat_execution, read_candidate, st
                         with_choices)
 from .free_choices import FreeChoices, free_choices
 from .closures import ClosureLiterals
-from .encode import Encoding, encode
+from .encode import Encoding, assert_all, encode, equal
 from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
                          with_all_hand_offs)
 
@@ -122,7 +122,7 @@ class Refinement:
         self.locks = lock_order(self.enc) if orders else LockOrder()
         # what restricts candidates (learned clauses aside): free choices are judged on it
         self._restrictions = list(self.enc.constraints) + contiguity(self.enc, self.locks)
-        self.solver.add(self._restrictions)
+        assert_all(self.solver, self._restrictions)
         self._free: Optional[FreeChoices] = None
         self._family: dict[tuple, bool] = {}  # (path key, node, x, y, fact) -> derivable
         self._all_hand_offs: dict[tuple, tuple] = {}  # (path key, lock, violation) -> values
@@ -137,11 +137,11 @@ class Refinement:
         f = formula(self.enc)
         self._restrictions.append(f)
         self._free = None
-        self.solver.add(f)
+        assert_all(self.solver, f)
 
     def define(self, literal: z3.BoolRef, formula: Callable[[Encoding], z3.BoolRef]) -> None:
         """`literal` names `formula` (a fresh literal: restricts nothing until assumed)."""
-        self.solver.add(literal == formula(self.enc))
+        assert_all(self.solver, equal(literal, formula(self.enc)))
 
     def free_choices(self) -> FreeChoices:
         """The free reads and coherence orders (engine/free_choices.py)."""
@@ -168,12 +168,17 @@ class Refinement:
                 if not (f[0] == "rf" and f[2] in free.reads)
                 and not (f[0] == "co" and c.addrs.get(f[1]) in free.orders)]
 
-    def check(self, c: Candidate) -> Checked:
+    def execution(self, c: Candidate) -> tuple[StaticView, Execution]:
+        """c as the model sees it: its path's static view and its execution."""
         key = c.path_key(self.program)
         view = self._views.get(key)
         if view is None:
             view = self._views[key] = static_view(self.program, c, self.observed)
-        ex = cat_execution(self.program, c, view, (self._token, key))
+        return view, cat_execution(self.program, c, view, (self._token, key))
+
+    def check(self, c: Candidate) -> Checked:
+        """c judged by the model."""
+        view, ex = self.execution(c)
         return Checked(c, view, ex, self.evaluator.check(ex))
 
     def candidates(self, deadline: Optional[float] = None, assumptions=(),
@@ -225,7 +230,7 @@ class Refinement:
             if cover is None:
                 continue
             if not stopped:
-                self.solver.add(self.enc.refutation(self.cube_facts(found), cover))
+                assert_all(self.solver, self.enc.refutation(self.cube_facts(found), cover))
                 continue
             for checked in seen:  # forbidden ones for good, allowed ones for this caller
                 self.block(checked, under=None if checked.result.violations else cover)
@@ -255,11 +260,11 @@ class Refinement:
                                 self.lock_chains(checked, v))
             clause = self.enc.refutation(facts)
             if any(f[0] == "path" for f in facts):
-                self.solver.add(learn_steps(self.enc, checked.candidate, checked.view,
+                assert_all(self.solver, learn_steps(self.enc, checked.candidate, checked.view,
                                             checked.explanation))
         else:
             clause = self.enc.refutation(execution_facts(self.enc, checked.candidate))
-        self.solver.add(clause)
+        assert_all(self.solver, clause)
         return checked
 
     def lock_chains(self, checked: Checked, violation) -> list[tuple]:
@@ -323,7 +328,7 @@ class Refinement:
         execution of its path); with `under`, only while that literal is
         assumed."""
         facts = (path_facts if whole_path else execution_facts)(self.enc, checked.candidate)
-        self.solver.add(self.enc.refutation(facts, under))
+        assert_all(self.solver, self.enc.refutation(facts, under))
 
 
 def allowed_executions(refinement: Refinement, deadline: Optional[float] = None,

@@ -18,7 +18,7 @@ import z3
 from ..litmus import ast as A
 from ..lower.program import Program
 from .condition import location_term
-from .encode import any_of
+from .encode import any_of, assert_all
 from .enumerate import Allowed, Refinement
 from .outcome import FinalState
 
@@ -63,5 +63,5 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
         fs = FinalState(test, program, checked.candidate)
         seen.add(fs.state(locs))
         other = [other_than(i, None if fs.undetermined(loc) else fs.value(loc)) for i, loc in enumerate(locs)]
-        refinement.solver.add(any_of([not_listing] + other, enc.ctx))
+        assert_all(refinement.solver, any_of([not_listing] + other, enc.ctx))
     return found
