@@ -115,6 +115,12 @@ class _Declarator:
     pos: Pos
 
 
+# C's binary operators, loosest first
+BINARY_PRECEDENCE = {op: level for level, ops in enumerate(
+    (("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", "<=", ">", ">="),
+     ("<<", ">>"), ("+", "-"), ("*", "/", "%"))) for op in ops}
+
+
 class CodeToAst(Transformer):
     """Builds ast.py nodes for the rules of c_code.lark; every node's
     position is that of its first token.  Stateless."""
@@ -206,9 +212,19 @@ class CodeToAst(Transformer):
     def cond(self, c):
         return Cond(c[0], c[1], c[2], pos_of(c[0]))
 
-    def binop(self, c):
-        left, op, right = c
-        return BinOp(str(op), left, right, pos_of(left))
+    def binary(self, c):
+        """A flat chain [operand, operator, operand, ...] grouped by C
+        precedence, each level left-associative (precedence climbing)."""
+        def climb(i: int, floor: int):
+            left = c[i]
+            i += 1
+            while i < len(c) and BINARY_PRECEDENCE[str(c[i])] >= floor:
+                op = c[i]
+                level = BINARY_PRECEDENCE[str(op)]
+                right, i = climb(i + 1, level + 1)
+                left = BinOp(str(op), left, right, pos_of(left))
+            return left, i
+        return climb(0, 0)[0]
 
     def deref(self, c):
         return Deref(c[1], pos_of(c[0]))
