@@ -89,7 +89,7 @@ class Evaluator:
                         break
         except O.CatTypeError as e:
             raise _located(e, self.program.nodes[k].pos) from None
-        return CheckResult(violations, frozenset(flags))
+        return CheckResult(violations, frozenset(flags), v if violations else None)
 
     def flags_ruled_out(self, ex: Execution) -> frozenset[str]:
         """Flags no execution with ex's static part raises, whatever rf and
@@ -103,10 +103,12 @@ class Evaluator:
                     possible.add(entry.spec.name)
         return frozenset(named - possible)
 
-    def explain(self, ex: Execution, violation: Violation, closures: bool = False) -> Explanation:
+    def explain(self, ex: Execution, violation: Violation, closures: bool = False,
+                values: Optional[list] = None) -> Explanation:
         """Edges and rf/co facts showing why `violation` holds on ex (with
-        `closures`, closure edges as path facts: see explain.py)."""
-        return explain_check(self, ex, violation, closures)
+        `closures`, closure edges as path facts: see explain.py); `values`:
+        the check's own (CheckResult.values), when it found `violation`."""
+        return explain_check(self, ex, violation, closures, values)
 
     def evaluated(self, ex: Execution, violation: Violation) -> tuple:
         """ex's values up to `violation`'s check, for step_facts."""
@@ -118,18 +120,21 @@ class Evaluator:
         values from `evaluated` (explain.py's step_facts)."""
         return step_facts(self, values, relation, pairs)
 
-    def values_for(self, ex: Execution, spec: CheckSpec,
-                   traces: Optional[dict] = None) -> tuple[State, list]:
+    def values_for(self, ex: Execution, spec: CheckSpec, traces: Optional[dict] = None,
+                   known: Optional[list] = None) -> tuple[State, list]:
         """The static state and all slot values computed up to `spec` on ex (for
         explanations); with `traces`, records each iteration of the dynamic
-        let-rec groups, per group id."""
+        let-rec groups, per group id.  `known`: the values a check of ex
+        computed up to `spec` (only let-rec groups are run again, traced)."""
         st = self._state(ex)
         nodes = self.program.nodes
-        v = st.vals.copy()
+        v = (st.vals if known is None else known).copy()
         k = -1
         try:
             for entry in st.plan:
                 for k, fn in entry.steps:
+                    if known is not None and (traces is None or nodes[k].kind != "fix"):
+                        continue
                     if traces is not None and nodes[k].kind == "fix":
                         gid = nodes[k].data
                         traces[gid] = []

@@ -2,7 +2,7 @@
 checks it fails, and why one fails."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Hashable, Mapping, Optional, Sequence
 
 from .program import Violation
@@ -28,6 +28,8 @@ class CheckResult:
 
     violations: list[Violation]
     flags: frozenset[str]
+    # on a violation, the slot values computed up to it (what an explanation starts from)
+    values: Optional[list] = field(default=None, compare=False, repr=False)
 
     @property
     def allowed(self) -> bool:

@@ -416,15 +416,16 @@ def _witness(spec: CheckSpec, value) -> list[Item]:
 
 
 def explain_check(ev: "Evaluator", ex: "Execution", violation: Violation,
-                  closures: bool = False) -> "Explanation":
+                  closures: bool = False, known: Optional[list] = None) -> "Explanation":
     """Explanation of `violation` on ex (empty for negated checks, which fail
-    for lack of edges); with `closures`, closure edges as path facts."""
+    for lack of edges); with `closures`, closure edges as path facts;
+    `known`: the values of the check that found `violation`."""
     specs = [s for s in ev.program.checks if not s.flag and s.violation == violation]
     if not specs:
         raise ValueError(f"no check of the model is named {violation.name!r}")
     for spec in specs:
         traces: dict[int, list[dict]] = {}
-        st, vals = ev.values_for(ex, spec, traces)
+        st, vals = ev.values_for(ex, spec, traces, known)
         value = vals[spec.node]
         if spec.negated or O.TESTS[spec.kind](value):
             continue

@@ -254,7 +254,8 @@ class Refinement:
         v = checked.result.violations[0]
         if (v.monotone and learn) or self.explain_all:
             checked.explanation = self.evaluator.explain(checked.execution, v,
-                                                         closures=v.monotone and self.orders)
+                                                         closures=v.monotone and self.orders,
+                                                         values=checked.result.values)
         if v.monotone and learn and not checked.explanation.whole:
             facts = model_facts(self.enc, checked.candidate, checked.view,
                                 self.lock_chains(checked, v))
