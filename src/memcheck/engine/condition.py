@@ -10,7 +10,7 @@ import z3
 from ..errors import MemcheckError
 from ..litmus import ast as A
 from ..lower.program import VConst
-from .encode import WIDTH, Encoding, all_of, any_of, equal, final_memory, implies, negate
+from .encode import Encoding, all_of, any_of, equal, final_memory, implies, negate
 
 
 def location_term(enc: Encoding, test: A.Test, loc: A.Loc, of=None) -> z3.ExprRef:
@@ -29,25 +29,25 @@ def location_term(enc: Encoding, test: A.Test, loc: A.Loc, of=None) -> z3.ExprRe
 def prop_term(enc: Encoding, test: A.Test, p: A.Prop) -> z3.BoolRef:
     """`p` as a formula over the encoding's variables."""
     if isinstance(p, A.PConst):
-        return z3.BoolVal(p.value, enc.ctx)
+        return enc.true if p.value else negate(enc.true)
     if isinstance(p, A.PAtom):
         left = location_term(enc, test, p.loc)
         if isinstance(p.value, A.IntLit):
-            right = z3.BitVecVal(p.value.value, WIDTH, enc.ctx)
+            right = enc.const(p.value.value)
         elif isinstance(p.value, A.AddrValue):
             addr = enc.program.locations.get(p.value.name)
             if addr is None:
                 raise MemcheckError(f"undeclared shared variable '{p.value.name}'", test.source,
                                     p.value.pos.line, p.value.pos.col)
-            right = z3.BitVecVal(addr, WIDTH, enc.ctx)
+            right = enc.const(addr)
         else:
             right = location_term(enc, test, p.value)
             return equal(left, right) if p.op == "=" else negate(equal(left, right))
         # an out-of-thin-air value (engine/grounded.py) equals no constant
         determined = location_term(enc, test, p.loc, enc.determined_value)
         same = equal(left, right)
-        return all_of([determined, same], enc.ctx) if p.op == "=" else \
-            any_of([negate(determined), negate(same)], enc.ctx)
+        holds = enc.conjunction([determined, same])
+        return holds if p.op == "=" else negate(holds)
     if isinstance(p, A.PAnd):
         return all_of([prop_term(enc, test, q) for q in p.items], enc.ctx)
     if isinstance(p, A.POr):

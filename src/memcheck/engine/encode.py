@@ -408,8 +408,9 @@ def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:
     writes = [e for e in enc.program.events if e.kind == "W" and
               (enc.const_addr.get(e.eid) in (None, address))]
     ctx = enc.ctx
-    at = z3.BitVecVal(address, WIDTH, ctx)
-    here = {w.eid: all_of([enc.guard(w.guard), equal(enc.addr_term[w.eid], at)], ctx) for w in writes}
+    at = enc.const(address)
+    here = {w.eid: enc.conjunction([enc.guard(w.guard), enc.true if enc.const_addr.get(w.eid) == address
+                                    else equal(enc.addr_term[w.eid], at)]) for w in writes}
     result = of(VConst(0))
     # the co-last write is the one no other write here comes after
     for w in writes:
@@ -422,7 +423,8 @@ def final_memory(enc: Encoding, address: int, of=None) -> z3.ExprRef:
             elif not o.is_init:
                 after = z3.BoolRef(z3.Z3_mk_gt(ctx.ref(), enc.position[o.eid].as_ast(),
                                                enc.position[w.eid].as_ast()), ctx)
-                later.append(all_of([here[o.eid], after], ctx))
-        last = all_of([here[w.eid], negate(any_of(later, ctx))], ctx) if later else here[w.eid]
-        result = z3.If(last, of(w.value), result)
+                later.append(enc.conjunction([here[o.eid], after]))
+        last = enc.conjunction([here[w.eid], negate(any_of(later, ctx))]) if later else here[w.eid]
+        chosen = of(w.value)
+        result = type(chosen)(z3.Z3_mk_ite(ctx.ref(), last.as_ast(), chosen.as_ast(), result.as_ast()), ctx)
     return result

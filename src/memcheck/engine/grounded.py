@@ -135,7 +135,7 @@ def thin_air_origin(program: Program, c, reads: set[int]) -> int:
 
 def determined_term(enc, v: Optional[Value]) -> z3.BoolRef:
     """The value `v` is determined in the candidate at hand."""
-    true = z3.BoolVal(True, enc.ctx)
+    true = enc.true
     if not enc.determined:
         return true
     return live_term(enc, v, lambda s: enc.determined.get(s, true))
