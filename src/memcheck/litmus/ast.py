@@ -51,6 +51,15 @@ class AddrOf:
     pos: Pos = NOPOS
 
 
+# C's binding strength of each binary operator, higher binds tighter (the
+# parser groups operator chains by it, the printer parenthesizes by it)
+BINARY_PRECEDENCE = {
+    "||": 2, "&&": 3, "|": 4, "^": 5, "&": 6,
+    "==": 7, "!=": 7, "<": 8, "<=": 8, ">": 8, ">=": 8,
+    "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11,
+}
+
+
 @dataclass(frozen=True)
 class BinOp:
     """Binary operator; op is the C spelling: + - * / % & | ^ << >> == != < <= > >= && ||."""

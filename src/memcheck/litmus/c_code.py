@@ -15,6 +15,7 @@ from lark import Token, Transformer
 
 from memcheck.errors import MemcheckError
 from memcheck.litmus.ast import (
+    BINARY_PRECEDENCE,
     NOPOS,
     AddrOf,
     AddUnless,
@@ -113,12 +114,6 @@ class _Declarator:
     name: str
     init: object
     pos: Pos
-
-
-# C's binary operators, loosest first
-BINARY_PRECEDENCE = {op: level for level, ops in enumerate(
-    (("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", "<=", ">", ">="),
-     ("<<", ">>"), ("+", "-"), ("*", "/", "%"))) for op in ops}
 
 
 class CodeToAst(Transformer):

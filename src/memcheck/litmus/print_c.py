@@ -14,6 +14,7 @@ from typing import Optional
 
 from memcheck.litmus import ast as _A
 from memcheck.litmus.ast import (
+    BINARY_PRECEDENCE,
     NOPOS,
     AddrOf,
     AddrValue,
@@ -58,12 +59,8 @@ INDENT = "\t"
 
 # ------------------------------------------------------------ expressions
 
-# C binding strength, higher binds tighter (unary and casts are 12).
-_BINARY_PREC = {
-    "||": 2, "&&": 3, "|": 4, "^": 5, "&": 6,
-    "==": 7, "!=": 7, "<": 8, "<=": 8, ">": 8, ">=": 8,
-    "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "%": 11,
-}
+# C binding strength, higher binds tighter (binary operators: BINARY_PRECEDENCE;
+# unary and casts are 12).
 _COND_PREC = 1
 _UNARY_PREC = 12
 _ATOM_PREC = 13
@@ -71,7 +68,7 @@ _ATOM_PREC = 13
 
 def _prec(e) -> int:
     if isinstance(e, BinOp):
-        return _BINARY_PREC[e.op]
+        return BINARY_PRECEDENCE[e.op]
     if isinstance(e, Cond):
         return _COND_PREC
     if isinstance(e, (Deref, AddrOf, UnOp, Cast)):
@@ -114,7 +111,7 @@ def _expr_text(e) -> str:
     if isinstance(e, Cast):
         return f"({e.type}){_operand(e.expr)}"
     if isinstance(e, BinOp):
-        p = _BINARY_PREC[e.op]
+        p = BINARY_PRECEDENCE[e.op]
         return f"{format_expr(e.left, p)} {e.op} {format_expr(e.right, p + 1)}"
     if isinstance(e, Cond):
         return (f"{format_expr(e.cond, _COND_PREC + 1)} ? {format_expr(e.then)}"
