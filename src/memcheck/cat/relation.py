@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
+from itertools import compress
 from operator import and_, or_
 from typing import Iterable, Iterator, Optional
 
@@ -125,15 +126,18 @@ def seq(a: Rel, b: Rel) -> Rel:
     n = len(a)
     if n >= 32 and sum(map(int.bit_count, a)) > 3 * n:
         return _seq_dense(a, b)
-    out = []
-    append = out.append
-    for row in a:
+    out = [0] * n
+    for i in compress(range(n), a):   # the rows with an edge, found at C speed
+        row = a[i]
+        if not row & (row - 1):   # one edge: that row of b
+            out[i] = b[row.bit_length() - 1]
+            continue
         acc = 0
         while row:
             low = row & -row
             acc |= b[low.bit_length() - 1]
             row ^= low
-        append(acc)
+        out[i] = acc
     return tuple(out)
 
 
