@@ -73,20 +73,23 @@ class Planner:
     # ------------------------------------------------------------ analysis
     def _fails(self) -> None:
         """Which nodes read a base name this execution lacks; choose `try`
-        branches; the nodes the checks need (the same for every execution
-        naming the same sets and relations: kept with the program)."""
+        branches; the nodes the checks need, and the static ones among them
+        (the same for every execution naming the same sets and relations:
+        kept with the program)."""
         ex = self.ex
         names = self.names = (frozenset(ex.sets), frozenset(ex.rels))
         cache = self.prog.fails_cache
         hit = cache.get(names)
         if hit is not None:
-            self.fails, choice, self.need_any = hit
+            self.fails, choice, self.need_any, self.static_needed = hit
             self.choice = dict(choice)
             return
         self._compute_fails()
         self.need_any = self._need([spec.node for spec in self.prog.checks])
+        self.static_needed = tuple(k for k, nd in enumerate(self.nodes)
+                                   if self.need_any[k] and not nd.dyn and nd.kind != "fix")
         if len(cache) < 256:
-            cache[names] = (self.fails, dict(self.choice), self.need_any)
+            cache[names] = (self.fails, dict(self.choice), self.need_any, self.static_needed)
 
     def _compute_fails(self) -> None:
         nodes, ex = self.nodes, self.ex
@@ -338,9 +341,13 @@ class Planner:
     # ------------------------------------------------------------ empties
     def _static_empties(self, vals: list) -> bytes:
         """The needed static nodes whose value is empty."""
-        need, is_empty = self.need_any, O.is_emptyval
-        return bytes(need[k] and not nd.dyn and nd.kind != "fix" and vals[k] is not None
-                     and is_empty(vals[k]) for k, nd in enumerate(self.nodes))
+        is_empty = O.is_emptyval
+        out = bytearray(len(self.nodes))
+        for k in self.static_needed:
+            x = vals[k]
+            if x is not None and is_empty(x):
+                out[k] = 1
+        return bytes(out)
 
     def _empties(self, static: bytes) -> bytearray:
         """Nodes empty whatever rf/co are, given the static ones that are

@@ -106,8 +106,10 @@ def complement(r: Rel) -> Rel:
     return tuple(full & ~row for row in r)
 
 
+@functools.lru_cache(maxsize=4096)
 def row_mask(n: int, s: int) -> Rel:
-    """Per row, all ones for events in s and zero otherwise (see restrict_rows)."""
+    """Per row, all ones for events in s and zero otherwise (see restrict_rows;
+    the same few sets recur, hence the cache)."""
     return tuple(-((s >> i) & 1) for i in range(n))
 
 
