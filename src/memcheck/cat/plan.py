@@ -81,15 +81,19 @@ class Planner:
         cache = self.prog.fails_cache
         hit = cache.get(names)
         if hit is not None:
-            self.fails, choice, self.need_any, self.static_needed = hit
+            self.fails, choice, self.need_any, self.static_needed, self.static_order = hit
             self.choice = dict(choice)
             return
         self._compute_fails()
         self.need_any = self._need([spec.node for spec in self.prog.checks])
         self.static_needed = tuple(k for k, nd in enumerate(self.nodes)
                                    if self.need_any[k] and not nd.dyn and nd.kind != "fix")
+        # evaluated in this order (a let-rec group's body by its fix node)
+        self.static_order = tuple(k for k, nd in enumerate(self.nodes)
+                                  if self.need_any[k] and not nd.dyn and nd.owner is None)
         if len(cache) < 256:
-            cache[names] = (self.fails, dict(self.choice), self.need_any, self.static_needed)
+            cache[names] = (self.fails, dict(self.choice), self.need_any, self.static_needed,
+                            self.static_order)
 
     def _compute_fails(self) -> None:
         nodes, ex = self.nodes, self.ex
@@ -424,21 +428,19 @@ class Planner:
         """Compute the State of this static key."""
         nodes, prog, ex = self.nodes, self.prog, self.ex
         self._fails()
-        need_any = self.need_any
         self.empty = bytearray(len(nodes))  # nothing known empty while computing statics
         vals: list = [None] * len(nodes)
         self.vals = vals
         k = -1
         shared = prog.static_fns
         try:
-            for k, nd in enumerate(nodes):
-                if need_any[k] and not nd.dyn and nd.owner is None:
-                    f = shared.get(k)
-                    if f is None:
-                        f = self.fn(k)
-                        if nd.kind not in KEYED:
-                            shared[k] = f
-                    vals[k] = f(vals, ex)
+            for k in self.static_order:
+                f = shared.get(k)
+                if f is None:
+                    f = self.fn(k)
+                    if nodes[k].kind not in KEYED:
+                        shared[k] = f
+                vals[k] = f(vals, ex)
         except O.CatTypeError as e:
             raise _err(str(e), nodes[k]) from None
         self.empty, zeroed, per_check = self._layout(vals)
