@@ -167,7 +167,7 @@ def main() -> int:
                 herd[file] = None if run.timed_out else run.seconds
                 herd_cpu[file] = None if run.timed_out else run.cpu_seconds
                 observed[file] = run.observation
-        source = (f"herd7 run here ({args.herd7}, limit {args.herd_timeout:g} s a test, "
+        source = (f"herd7 run here ({Path(args.herd7).name}, limit {args.herd_timeout:g} s a test, "
                   f"{time.monotonic() - start:.0f} s wall, -j {args.jobs})")
     else:
         herd = {r.file: r.seconds for r in rows}

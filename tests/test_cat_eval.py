@@ -940,6 +940,20 @@ def test_explain_facts_are_sound(test_evaluator, seed: int) -> None:
 
 @SETTINGS
 @given(st.integers(0, 2 ** 32 - 1))
+def test_explanation_from_the_checks_values_is_the_same(test_model, seed: int) -> None:
+    """An explanation started from the values of the check that found the
+    violation (only let-rec groups run again) equals one worked out afresh."""
+    ex = random_execution(random.Random(seed), ("values", seed))
+    fresh = Evaluator(test_model, frozenset({"strict"}))   # its own caches: no key shared
+    res = fresh.check(ex)
+    for v in res.violations:
+        assert res.values is not None
+        for closures in (False, True):
+            assert fresh.explain(ex, v, closures, values=res.values) == fresh.explain(ex, v, closures)
+
+
+@SETTINGS
+@given(st.integers(0, 2 ** 32 - 1))
 def test_monotone_violations_survive_more_edges(test_evaluator, seed: int) -> None:
     rng = random.Random(seed)
     ex = random_execution(rng, ("mono", seed))
