@@ -89,3 +89,31 @@ def test_verdict_only_on_a_wide_chain_needs_few_candidates(checker):
     v = checker.judge(parse_test_text(text.encode(), "<iriw8>"), "lkmm", verdict_only=True).verdict
     assert v.observation == "Never"
     assert v.candidates < 50
+
+
+PLAIN_OPS = ("r{i} = *{v};", "r{i} = READ_ONCE(*{v});", "*{v} = {k};", "WRITE_ONCE(*{v}, {k});",
+             "smp_store_release({v}, {k});", "r{i} = smp_load_acquire({v});", "smp_mb();")
+
+
+@st.composite
+def racy_tests(draw) -> str:
+    """Straight-line tests mixing plain and marked accesses (the data-race
+    flag comes and goes with the choices of rf and co)."""
+    threads = []
+    for t in range(draw(st.integers(2, 3))):
+        ops = [draw(st.sampled_from(PLAIN_OPS)).format(i=i, v=draw(st.sampled_from(("x", "y"))),
+                                                        k=draw(st.integers(1, 2)))
+               for i in range(draw(st.integers(1, 3)))]
+        decls = "".join(f"int r{i} = 0; " for i in range(len(ops)))
+        threads.append(f"P{t}(int *x, int *y) {{ {decls}{' '.join(ops)} }}")
+    reg = draw(st.integers(0, len(threads) - 1))
+    return ("C racy\n{}\n" + "\n".join(threads) +
+            f"\nexists ({reg}:r0=0 \\/ x={draw(st.integers(0, 2))})\n")
+
+
+@SETTINGS
+@given(racy_tests())
+def test_flags_decided_on_one_path_equal_the_listings(checker, text):
+    # on one path the flag search judges each solver answer's free choices itself
+    full, quick = both(checker, text)
+    assert (quick.observation, quick.flags) == (full.observation, full.flags)

@@ -41,16 +41,22 @@ def flag_witnesses(refinement: Refinement, wanted: set[str], deadline: Optional[
     seeking = z3.Bool("seeking flags", refinement.enc.ctx)
     found: list[Allowed] = []
     wanted = set(wanted)
-    for checked in refinement.candidates(deadline, assumptions=(seeking,)):
-        if not wanted:
-            break
+    # on one path, its free choices are judged here rather than by the solver
+    # (each allowed one set aside by `cover`); on several, a path's executions
+    # are set aside at once when the model rules out every flag wanted on it
+    expand = single_path(refinement)
+    for checked in refinement.candidates(deadline, assumptions=(seeking,), expand=expand,
+                                         cover=seeking if expand else None):
         if checked.result.violations:
             continue
         if wanted & checked.result.flags:
             wanted -= checked.result.flags
             found.append(Allowed(checked.candidate, checked.result.flags))
-        ruled_out = wanted <= refinement.evaluator.flags_ruled_out(checked.execution)
-        refinement.block(checked, under=seeking, whole_path=ruled_out)
+            if not wanted:
+                break
+        if not expand:
+            ruled_out = wanted <= refinement.evaluator.flags_ruled_out(checked.execution)
+            refinement.block(checked, under=seeking, whole_path=ruled_out)
     return found
 
 
