@@ -262,7 +262,7 @@ class Refinement:
             clause = self.enc.refutation(facts)
             if any(f[0] == "path" for f in facts):
                 assert_all(self.solver, learn_steps(self.enc, checked.candidate, checked.view,
-                                            checked.explanation))
+                                                    checked.explanation))
         else:
             clause = self.enc.refutation(execution_facts(self.enc, checked.candidate))
         assert_all(self.solver, clause)

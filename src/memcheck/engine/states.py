@@ -51,8 +51,11 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
     found: list[Allowed] = []
     seen: set = set()  # the states found (a free choice's variant reaching one is skipped)
 
+    last: list = [None, None]   # the variant `known` last saw and its final state (not worked out twice)
+
     def known(c) -> bool:
-        return FinalState(test, program, c).state(locs) in seen
+        last[:] = [c, FinalState(test, program, c).state(locs)]
+        return last[1] in seen
 
     for checked in refinement.candidates(deadline, assumptions=(listing,), expand=expand, skip=known):
         if checked.result.violations:
@@ -61,7 +64,7 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
         if limit is not None and len(found) > limit:
             break
         fs = FinalState(test, program, checked.candidate)
-        seen.add(fs.state(locs))
+        seen.add(last[1] if last[0] is checked.candidate else fs.state(locs))
         other = [other_than(i, None if fs.undetermined(loc) else fs.value(loc)) for i, loc in enumerate(locs)]
         assert_all(refinement.solver, any_of([not_listing] + other, enc.ctx))
     return found
