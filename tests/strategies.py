@@ -4,7 +4,8 @@ A generated test has 2-3 threads, each a few marked accesses to shared
 variables x and y (and an optional fence), and an `exists` over the
 registers read; it is built as text so that every test also goes through
 the parser.  `rich` tests also use read-modify-writes of every ordering,
-value-less atomics, atomic barriers and spinlock critical sections.
+value-less atomics, atomic barriers and spinlock critical sections;
+`branches` tests stores under comparisons of the values read.
 """
 from __future__ import annotations
 
@@ -34,12 +35,17 @@ class Op:
     text: str
 
 
+COMPARISONS = ("==", "!=", "<", ">=")
+
+
 @st.composite
-def ops(draw, max_ops: int = 3, copies: bool = False, rich: bool = False) -> list[Op]:
+def ops(draw, max_ops: int = 3, copies: bool = False, rich: bool = False, branches: bool = False) -> list[Op]:
     """A thread's operations; with `copies`, also stores of the value last
-    loaded (data dependencies, and value cycles across threads)."""
+    loaded (data dependencies, and value cycles across threads); with
+    `branches`, also stores under an `if` comparing the value last loaded
+    with a constant."""
     out = []
-    kinds = ("load", "store", "store", "fence") + (("copy",) if copies else ())
+    kinds = ("load", "store", "store", "fence") + (("copy",) if copies else ()) + (("branch",) if branches else ())
     loads, stores, fences = (RICH_LOADS, RICH_STORES, RICH_FENCES) if rich else (LOADS, STORES, FENCES)
     for _ in range(draw(st.integers(1, max_ops))):
         kind = draw(st.sampled_from(kinds))
@@ -48,6 +54,10 @@ def ops(draw, max_ops: int = 3, copies: bool = False, rich: bool = False) -> lis
             out.append(Op("load", draw(st.sampled_from(loads)).format(v=v)))
         elif kind == "copy":
             out.append(Op("copy", draw(st.sampled_from(STORES)).format(v=v, k="{reg}")))
+        elif kind == "branch":
+            store = draw(st.sampled_from(STORES)).format(v=v, k=draw(st.sampled_from(("1", "3", "-1", "{reg}"))))
+            test = f"{{reg}} {draw(st.sampled_from(COMPARISONS))} {draw(st.integers(-2, 4))}"
+            out.append(Op("branch", f"if ({test}) {store};"))
         elif kind == "store":
             out.append(Op("store", draw(st.sampled_from(stores)).format(v=v, k=draw(st.integers(1, 2)))))
         else:
@@ -86,6 +96,8 @@ class Shape:
                     r += 1
                 elif op.kind == "copy":  # the last register loaded, else a constant
                     lines.append("\t" + op.text.format(reg=f"r{r - 1}" if r else "1") + ";")
+                elif op.kind == "branch":  # on the last register loaded, else on a fresh load
+                    lines.append("\t" + op.text.format(reg=f"r{r - 1}" if r else "READ_ONCE(*x)"))
                 else:
                     lines.append(f"\t{op.text};" if op.kind == "store" else f"\t{op.text}")
             lines.append("}")
@@ -102,16 +114,18 @@ class Shape:
 
 
 @st.composite
-def shapes(draw, min_threads: int = 2, max_threads: int = 3, copies: bool = False, rich: bool = False) -> Shape:
+def shapes(draw, min_threads: int = 2, max_threads: int = 3, copies: bool = False, rich: bool = False,
+           branches: bool = False) -> Shape:
     n = draw(st.integers(min_threads, max_threads))
-    return Shape(tuple(tuple(draw(ops(copies=copies, rich=rich))) for _ in range(n)))
+    return Shape(tuple(tuple(draw(ops(copies=copies, rich=rich, branches=branches))) for _ in range(n)))
 
 
 @st.composite
-def conditions(draw, shape: Shape) -> str:
-    """A random condition over a shape's registers and final x, y."""
+def conditions(draw, shape: Shape, values: tuple[int, int] = (0, 2)) -> str:
+    """A random condition over a shape's registers and final x, y, comparing
+    them with constants in the range `values`."""
     locs = shape.registers() + list(VARS)
-    atoms = [f"{draw(st.sampled_from(locs))}{draw(st.sampled_from(('=', '!=')))}{draw(st.integers(0, 2))}"
+    atoms = [f"{draw(st.sampled_from(locs))}{draw(st.sampled_from(('=', '!=')))}{draw(st.integers(*values))}"
              for _ in range(draw(st.integers(1, 3)))]
     joined = draw(st.sampled_from((" /\\ ", " \\/ "))).join(atoms)
     return f"{draw(st.sampled_from(('exists', '~exists', 'forall')))} ({joined})"

@@ -1,10 +1,11 @@
 """ServingPool: warm workers taking tasks one by one; a task past its own limit costs only its worker."""
 from __future__ import annotations
 
+import gc
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from memcheck.corpus.pool import Died, Finished, Overran, ServingPool
+from memcheck.corpus.pool import YOUNG_THRESHOLD, Died, Finished, Overran, ServingPool
 
 
 def _sleep(state, seconds: float) -> float:
@@ -50,3 +51,16 @@ def test_a_raising_task_and_closing():
     waiting = [pool.submit("x") for _ in range(3)]
     pool.close()
     assert all(f.done() for f in waiting)
+
+
+def _state() -> list:
+    return [[i] for i in range(1000)]
+
+
+def _collector(state, _) -> tuple[bool, int]:
+    return gc.get_freeze_count() >= len(state), gc.get_threshold()[0]
+
+
+def test_a_worker_sets_its_state_aside_from_the_collector():
+    with ServingPool(1, _collector, setup=_state) as pool:
+        assert pool.submit("how is the collector set").result(30) == Finished((True, YOUNG_THRESHOLD))

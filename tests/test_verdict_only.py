@@ -5,7 +5,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import z3
+
 from memcheck.checker import parse_test_text
+from memcheck.engine.encode import all_of
+from memcheck.engine.enumerate import Refinement
+from memcheck.engine.sequential import sequential
 from memcheck.report.herd_text import format_verdict
 from strategies import conditions, shapes
 
@@ -117,3 +122,41 @@ def test_flags_decided_on_one_path_equal_the_listings(checker, text):
     # on one path the flag search judges each solver answer's free choices itself
     full, quick = both(checker, text)
     assert (quick.observation, quick.flags) == (full.observation, full.flags)
+
+
+SB_THREE = """C SB+reader
+{}
+P0(int *x, int *y)
+{
+	WRITE_ONCE(*x, 1);
+	int r0 = READ_ONCE(*y);
+}
+P1(int *x, int *y)
+{
+	WRITE_ONCE(*y, 1);
+	int r0 = READ_ONCE(*x);
+	WRITE_ONCE(*x, 2);
+}
+P2(int *x, int *y)
+{
+	int r0 = READ_ONCE(*x);
+	int r1 = READ_ONCE(*y);
+}
+exists (0:r0=0 /\\ 1:r0=0)
+"""
+
+
+def test_the_sequential_candidate_runs_the_threads_in_order(checker):
+    test = parse_test_text(SB_THREE.encode(), "<test>")
+    program = checker.lower(test, "lkmm")
+    refinement = Refinement(program, checker.evaluator("lkmm"))
+    in_order = z3.Bool("in order", refinement.enc.ctx)
+    refinement.define(in_order, lambda enc: all_of(sequential(enc), enc.ctx), both_ways=False)
+    found = [c.candidate for c in refinement.candidates(assumptions=(in_order,), cover=in_order)]
+    assert len(found) == 1
+    reads = found[0].reads
+    assert [reads[e] for e in sorted(reads)] == [0, 1, 2, 1]
+    x = program.locations["x"]
+    assert [program.events[w].value.value for w in found[0].co[x]][1:] == [1, 2]
+    # the verdict still finds the executions no sequential run has
+    assert checker.judge(test, "lkmm", verdict_only=True).verdict.observation == "Sometimes"

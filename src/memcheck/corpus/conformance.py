@@ -11,6 +11,7 @@ from typing import Iterable, Optional
 from ..errors import MemcheckError
 from ..lower.loops import LoopOptions
 from .herd_tsv import HerdRecord, canonical_herd_states, canonical_states, herd_flags
+from .pool import settle_heap
 
 
 @dataclass
@@ -139,7 +140,7 @@ def compare_corpus(root: Path, records: Iterable[HerdRecord], model: str = "lkmm
                 progress(out[-1])
         return out
     ctx = mp.get_context("fork")
-    with ctx.Pool(jobs, maxtasksperchild=200) as pool:
+    with ctx.Pool(jobs, initializer=settle_heap, maxtasksperchild=200) as pool:
         for c in pool.imap_unordered(_compare_one, work, chunksize=4):
             out.append(c)
             if progress:

@@ -98,7 +98,7 @@ def read_candidate(enc: Encoding, m: z3.ModelRef) -> Candidate:
     for k, (w, r) in enumerate(enc.rf):
         if vals[("rf", k)] and r not in rf:
             rf[r] = w
-    reads = {eid: wrap(vals[("v", eid)]) for eid in enc.read_value}   # two's complement
+    reads = {eid: enc.decode(vals[("v", eid)]) for eid in enc.read_value}
     positions = {w: vals[("p", w)] for w in enc.position}
     undetermined = frozenset(r for r in enc.determined if not vals[("d", r)])
     return complete_candidate(enc, branches, reads, rf, positions, undetermined)

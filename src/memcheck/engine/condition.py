@@ -33,19 +33,20 @@ def prop_term(enc: Encoding, test: A.Test, p: A.Prop) -> z3.BoolRef:
     if isinstance(p, A.PAtom):
         left = location_term(enc, test, p.loc)
         if isinstance(p.value, A.IntLit):
-            right = enc.const(p.value.value)
+            constant = p.value.value
         elif isinstance(p.value, A.AddrValue):
-            addr = enc.program.locations.get(p.value.name)
-            if addr is None:
+            constant = enc.program.locations.get(p.value.name)
+            if constant is None:
                 raise MemcheckError(f"undeclared shared variable '{p.value.name}'", test.source,
                                     p.value.pos.line, p.value.pos.col)
-            right = enc.const(addr)
         else:
             right = location_term(enc, test, p.value)
             return equal(left, right) if p.op == "=" else negate(equal(left, right))
+        if not enc.represents(constant):  # no value of the program (engine/codes.py)
+            return negate(enc.true) if p.op == "=" else enc.true
         # an out-of-thin-air value (engine/grounded.py) equals no constant
         determined = location_term(enc, test, p.loc, enc.determined_value)
-        same = equal(left, right)
+        same = equal(left, enc.const(constant))
         holds = enc.conjunction([determined, same])
         return holds if p.op == "=" else negate(holds)
     if isinstance(p, A.PAnd):

@@ -14,12 +14,15 @@ not enumerated (the witnesses found are reported).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional, Sequence
 
 import z3
 
 from ..cat.evaluate import Evaluator
+from .candidate import Candidate
+from .encode import all_of
 from .enumerate import Allowed, Refinement
+from .sequential import sequential
 
 
 def first_allowed(refinement: Refinement, side: Optional[z3.BoolRef],
@@ -32,12 +35,14 @@ def first_allowed(refinement: Refinement, side: Optional[z3.BoolRef],
     return None
 
 
-def flag_witnesses(refinement: Refinement, wanted: set[str], deadline: Optional[float]) -> list[Allowed]:
+def flag_witnesses(refinement: Refinement, wanted: set[str], deadline: Optional[float],
+                   known: Sequence[Allowed] = ()) -> list[Allowed]:
     """Allowed executions raising the flags of `wanted`, one search for them
     all.  Allowed executions raising none of the flags still wanted are set
     aside for this search only (they raise none of any smaller set either):
     a whole path at once where the model rules them all out statically on
-    it, else one by one."""
+    it, else one by one; so are the paths of the `known` allowed executions
+    on which the model rules them all out."""
     seeking = z3.Bool("seeking flags", refinement.enc.ctx)
     found: list[Allowed] = []
     wanted = set(wanted)
@@ -45,6 +50,10 @@ def flag_witnesses(refinement: Refinement, wanted: set[str], deadline: Optional[
     # (each allowed one set aside by `cover`); on several, a path's executions
     # are set aside at once when the model rules out every flag wanted on it
     expand = single_path(refinement)
+    if not expand:
+        for a in known:
+            if wanted <= refinement.evaluator.flags_ruled_out(refinement.execution(a.candidate)[1]):
+                refinement.block(a.candidate, under=seeking, whole_path=True)
     for checked in refinement.candidates(deadline, assumptions=(seeking,), expand=expand,
                                          cover=seeking if expand else None):
         if checked.result.violations:
@@ -56,7 +65,7 @@ def flag_witnesses(refinement: Refinement, wanted: set[str], deadline: Optional[
                 break
         if not expand:
             ruled_out = wanted <= refinement.evaluator.flags_ruled_out(checked.execution)
-            refinement.block(checked, under=seeking, whole_path=ruled_out)
+            refinement.block(checked.candidate, under=seeking, whole_path=ruled_out)
     return found
 
 
@@ -81,13 +90,19 @@ class Decision:
     found: list[Allowed]
 
 
-def decide(refinement: Refinement, holds: z3.BoolRef, deadline: Optional[float] = None,
-           raised: frozenset[str] = frozenset()) -> Decision:
+def decide(refinement: Refinement, holds: z3.BoolRef, holds_in: Callable[[Candidate], bool],
+           deadline: Optional[float] = None, raised: frozenset[str] = frozenset()) -> Decision:
     """The verdict's questions on `refinement`, whose candidates tie the
-    literal `holds` to the condition's proposition; flags in `raised` are
-    known to be raised by an allowed execution (one listed before)."""
-    positive = first_allowed(refinement, holds, deadline)
-    negative = first_allowed(refinement, z3.Not(holds), deadline)
+    literal `holds` to the condition's proposition (`holds_in`: whether it
+    holds of a candidate); flags in `raised` are known to be raised by an
+    allowed execution (one listed before).  The sequential candidate, tried
+    first, answers the side it falls on when the model allows it."""
+    sequential_run = z3.Bool("sequential", refinement.enc.ctx)
+    refinement.define(sequential_run, lambda enc: all_of(sequential(enc), enc.ctx), both_ways=False)
+    hint = first_allowed(refinement, sequential_run, deadline)
+    side = None if hint is None else holds_in(hint.candidate)
+    positive = hint if side is True else first_allowed(refinement, holds, deadline)
+    negative = hint if side is False else first_allowed(refinement, z3.Not(holds), deadline)
     found = [a for a in (positive, negative) if a is not None]
     flags = raised_flags(refinement, found, deadline, raised)
     return Decision(positive is not None, negative is not None, flags, found)
@@ -104,5 +119,5 @@ def raised_flags(refinement: Refinement, found: list[Allowed], deadline: Optiona
                  if found and single_path(refinement) else frozenset())
     wanted = set(model_flags(evaluator)) - ruled_out - raised.union(*(a.flags for a in found))
     if wanted:
-        found += flag_witnesses(refinement, wanted, deadline)
+        found += flag_witnesses(refinement, wanted, deadline, found)
     return raised.union(*(a.flags for a in found))

@@ -17,17 +17,15 @@ import z3
 
 from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
                              VOp, VRead)
+from ..lower.values import wrap
 from .closures import ClosureLiterals
-from .grounded import determined_term, encode_grounding
+from .codes import ValueCodes, value_codes
+from .grounded import cyclic_reads, determined_term, encode_grounding
 
 if TYPE_CHECKING:
     from .loops import LoopLiterals
 
 WIDTH = 64  # machine word: C arithmetic wraps at 64 bits
-
-
-def bv(v: int) -> z3.BitVecRef:
-    return z3.BitVecVal(v, WIDTH)
 
 
 @dataclass
@@ -40,6 +38,8 @@ class Encoding:
     rf: dict[tuple[int, int], z3.BoolRef] = field(default_factory=dict)
     rf_of_read: dict[int, list[int]] = field(default_factory=dict)
     position: dict[int, z3.ArithRef] = field(default_factory=dict)  # non-init writes
+    # two non-init writes that may share a location -> "both run, at one address"
+    co_pairs: dict[tuple[int, int], z3.BoolRef] = field(default_factory=dict)
     addr_term: dict[int, z3.BitVecRef] = field(default_factory=dict)
     const_addr: dict[int, Optional[int]] = field(default_factory=dict)
     constraints: list[z3.BoolRef] = field(default_factory=list)
@@ -48,6 +48,7 @@ class Encoding:
     loops: Optional["LoopLiterals"] = None  # the loop modes' literals (engine/loops.py)
     closures: Optional[ClosureLiterals] = None  # closure edges' literals (engine/closures.py)
     readout: Optional[object] = None  # one term reading a model (engine/candidate.py)
+    codes: Optional[ValueCodes] = None  # narrow codes of the values (engine/codes.py); None: 64-bit words
     _negations: dict[tuple, z3.BoolRef] = field(default_factory=dict)
     _co: dict[tuple[int, int], z3.BoolRef] = field(default_factory=dict)
     _consts: dict[int, z3.BitVecRef] = field(default_factory=dict)
@@ -58,12 +59,27 @@ class Encoding:
 
     # ------------------------------------------------------------- values
 
+    @property
+    def width(self) -> int:
+        """Bits of a value."""
+        return WIDTH if self.codes is None else self.codes.width
+
+    def represents(self, value: int) -> bool:
+        """Whether some value of the program can be `value` (when coded,
+        only those have a code)."""
+        return self.codes is None or self.codes.represents(value)
+
     def const(self, value: int) -> z3.BitVecRef:
-        """The 64-bit constant `value` (one term per value)."""
+        """The constant `value` (one term per value)."""
         t = self._consts.get(value)
         if t is None:
-            t = self._consts[value] = z3.BitVecVal(value, WIDTH, self.ctx)
+            bits = value if self.codes is None else self.codes.bits(value)
+            t = self._consts[value] = z3.BitVecVal(bits, self.width, self.ctx)
         return t
+
+    def decode(self, bits: int) -> int:
+        """The value of a word read from a model (unsigned)."""
+        return wrap(bits) if self.codes is None else self.codes.value(bits)
 
     def term(self, v: Value) -> z3.BitVecRef:
         """A program value as a 64-bit Z3 term."""
@@ -75,7 +91,7 @@ class Encoding:
             return z3.If(self.branch[v.index], self.const(1), self.const(0))
         assert isinstance(v, VOp)
         args = [self.term(a) for a in v.args]
-        return apply_op(v.op, args, self.ctx)
+        return apply_op(v.op, args, self.const(0), self.const(1))
 
     def determined_value(self, v: Value) -> z3.BoolRef:
         """`v` is fixed by the program's constants (not out of thin air)."""
@@ -152,13 +168,13 @@ class Encoding:
         return lit
 
 
-def _bool_to_bv(b: z3.BoolRef, ctx: z3.Context) -> z3.BitVecRef:
-    return z3.If(b, z3.BitVecVal(1, WIDTH, ctx), z3.BitVecVal(0, WIDTH, ctx))
+def apply_op(op: str, a: list, zero: z3.BitVecRef, one: z3.BitVecRef) -> z3.BitVecRef:
+    """C operators on words (`zero`, `one`: their 0 and 1), comparisons
+    giving 0 or 1.  Coded values (engine/codes.py) meet only the operators
+    that compare or choose."""
+    def boolean(b: z3.BoolRef) -> z3.BitVecRef:
+        return z3.If(b, one, zero)
 
-
-def apply_op(op: str, a: list, ctx: z3.Context) -> z3.BitVecRef:
-    """C operators on 64-bit words, comparisons giving 0 or 1."""
-    zero = z3.BitVecVal(0, WIDTH, ctx)
     if op == "ite":
         return z3.If(a[0] != zero, a[1], a[2])
     if len(a) == 1:
@@ -168,7 +184,7 @@ def apply_op(op: str, a: list, ctx: z3.Context) -> z3.BitVecRef:
         if op == "~":
             return ~x
         if op == "!":
-            return _bool_to_bv(x == zero, ctx)
+            return boolean(x == zero)
         if op == "+":
             return x
         raise ValueError(f"unknown unary operator {op}")
@@ -188,7 +204,7 @@ def apply_op(op: str, a: list, ctx: z3.Context) -> z3.BitVecRef:
         "||": lambda: z3.Or(x != zero, y != zero),
     }
     if op in cmp:
-        return _bool_to_bv(cmp[op](), ctx)
+        return boolean(cmp[op]())
     raise ValueError(f"unknown operator {op}")
 
 
@@ -211,22 +227,9 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     ctx = ctx or z3.Context()
     enc = Encoding(program, ctx)
     events = program.events
-    boolean, word = z3.BoolSort(ctx), z3.BitVecSort(WIDTH, ctx)
-    enc.branch = [variable(f"b{b.index}", boolean) for b in program.branches]
-    for e in events:
-        if e.kind == "R":
-            enc.read_value[e.eid] = variable(f"v{e.eid}", word, z3.BitVecRef)
     for e in events:
         if e.addr is not None:
             enc.const_addr[e.eid] = static_address(e.addr)
-            enc.addr_term[e.eid] = enc.term(e.addr)
-    cs = enc.constraints
-    for b in program.branches:
-        if b.cond is not None:
-            cs.append(implies(enc.guard(b.guard), equal(enc.branch[b.index], enc.truth(b.cond))))
-    for c in program.constraints:
-        cs.append(implies(enc.guard(c.guard), enc.truth(c.cond)))
-
     writes = [e for e in events if e.kind == "W"]
     reads = [e for e in events if e.kind == "R"]
 
@@ -243,11 +246,29 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         return k is not None and instance.get(w.eid) == k and (r.eid, w.eid) in program.po
 
     for r in reads:
-        cands = [w for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)
-                 and not own_later(w, r)]
-        enc.rf_of_read[r.eid] = [w.eid for w in cands]
+        enc.rf_of_read[r.eid] = [w.eid for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)
+                                 and not own_later(w, r)]
+    cyclic = cyclic_reads(program, enc.rf_of_read)
+    enc.codes = value_codes(program, len(cyclic))
+
+    boolean, word = z3.BoolSort(ctx), z3.BitVecSort(enc.width, ctx)
+    enc.branch = [variable(f"b{b.index}", boolean) for b in program.branches]
+    for e in reads:
+        enc.read_value[e.eid] = variable(f"v{e.eid}", word, z3.BitVecRef)
+    for e in events:
+        if e.addr is not None:
+            enc.addr_term[e.eid] = enc.term(e.addr)
+    cs = enc.constraints
+    for b in program.branches:
+        if b.cond is not None:
+            cs.append(implies(enc.guard(b.guard), equal(enc.branch[b.index], enc.truth(b.cond))))
+    for c in program.constraints:
+        cs.append(implies(enc.guard(c.guard), enc.truth(c.cond)))
+
+    for r in reads:
         lits = []
-        for w in cands:
+        for w_eid in enc.rf_of_read[r.eid]:
+            w = events[w_eid]
             lit = variable(f"rf_{w.eid}_{r.eid}", boolean)
             enc.rf[(w.eid, r.eid)] = lit
             lits.append(lit)
@@ -261,7 +282,7 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         else:
             cs.append(negate(g))
 
-    cs += encode_grounding(enc, lambda eid: enc.guard(events[eid].guard))
+    cs += encode_grounding(enc, cyclic, lambda eid: enc.guard(events[eid].guard))
 
     inner = [w for w in writes if not w.is_init]
     # a write's position is 1 to the number of writes (keeps models finite
@@ -273,8 +294,8 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     for i, w1 in enumerate(inner):
         for w2 in inner[i + 1:]:
             if may_alias(w1, w2) and not exclusive(w1.guard, w2.guard):
-                both = enc.conjunction([enc.guard(w1.guard), enc.guard(w2.guard),
-                                        enc.same_address(w1.eid, w2.eid)])
+                both = enc.co_pairs[(w1.eid, w2.eid)] = enc.conjunction(
+                    [enc.guard(w1.guard), enc.guard(w2.guard), enc.same_address(w1.eid, w2.eid)])
                 apart = negate(equal(enc.position[w1.eid], enc.position[w2.eid]))
                 cs.append(apart if both is enc.true else implies(both, apart))
     cs += lock_atomicity(enc, writes, may_alias)

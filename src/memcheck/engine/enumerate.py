@@ -21,7 +21,7 @@ from .candidate import (Candidate, StaticView, cat_execution, read_candidate, st
                         with_choices)
 from .free_choices import FreeChoices, free_choices
 from .closures import ClosureLiterals
-from .encode import Encoding, assert_all, encode, equal
+from .encode import Encoding, assert_all, encode, equal, implies
 from .lock_order import (LockOrder, chain_ends, contiguity, family_pairs, lock_order, roles,
                          with_all_hand_offs)
 
@@ -139,9 +139,12 @@ class Refinement:
         self._free = None
         assert_all(self.solver, f)
 
-    def define(self, literal: z3.BoolRef, formula: Callable[[Encoding], z3.BoolRef]) -> None:
-        """`literal` names `formula` (a fresh literal: restricts nothing until assumed)."""
-        assert_all(self.solver, equal(literal, formula(self.enc)))
+    def define(self, literal: z3.BoolRef, formula: Callable[[Encoding], z3.BoolRef],
+               both_ways: bool = True) -> None:
+        """`literal` names `formula` (a fresh literal: restricts nothing until
+        assumed); without `both_ways`, only implies it (its negation means nothing)."""
+        f = formula(self.enc)
+        assert_all(self.solver, equal(literal, f) if both_ways else implies(literal, f))
 
     def free_choices(self) -> FreeChoices:
         """The free reads and coherence orders (engine/free_choices.py)."""
@@ -209,7 +212,7 @@ class Refinement:
                 checked = self._judged(self.check(found))
                 yield checked
                 if cover is not None and not checked.result.violations:
-                    self.block(checked, under=cover)
+                    self.block(checked.candidate, under=cover)
                 continue
             seen: list[Checked] = []  # judged variants, ruled out one by one if the expansion stops
             stopped = False
@@ -233,7 +236,7 @@ class Refinement:
                 assert_all(self.solver, self.enc.refutation(self.cube_facts(found), cover))
                 continue
             for checked in seen:  # forbidden ones for good, allowed ones for this caller
-                self.block(checked, under=None if checked.result.violations else cover)
+                self.block(checked.candidate, under=None if checked.result.violations else cover)
 
     def expanding(self) -> bool:
         """Whether free choices are still worth enumerating here: not when
@@ -323,12 +326,11 @@ class Refinement:
                 self._family[(key, node, xy, f)] = facts == frozenset({f})
         return all(self._family[(key, node, xy, f)] for xy, f in pairs)
 
-    def block(self, checked: Checked, under: Optional[z3.BoolRef] = None,
+    def block(self, c: Candidate, under: Optional[z3.BoolRef] = None,
               whole_path: bool = False) -> None:
-        """Never propose this execution again (with `whole_path`, any
-        execution of its path); with `under`, only while that literal is
-        assumed."""
-        facts = (path_facts if whole_path else execution_facts)(self.enc, checked.candidate)
+        """Never propose execution c again (with `whole_path`, any execution
+        of its path); with `under`, only while that literal is assumed."""
+        facts = (path_facts if whole_path else execution_facts)(self.enc, c)
         assert_all(self.solver, self.enc.refutation(facts, under))
 
 

@@ -87,13 +87,12 @@ def live_reads(program: Program, v: Optional[Value], reads: Mapping[int, int],
     return set().union(*(live_reads(program, a, reads, branches) for a in v.args))
 
 
-def encode_grounding(enc, runs: Callable[[int], z3.BoolRef]) -> list[z3.BoolRef]:
+def encode_grounding(enc, cyclic: set[int], runs: Callable[[int], z3.BoolRef]) -> list[z3.BoolRef]:
     """Fill `enc.determined` with `d<eid>` for each read on a value cycle
-    (true iff its value is determined; a read that does not run counts as
-    determined); the constraints defining them.  `runs(eid)`: the event's
-    guard."""
+    (`cyclic`: true iff its value is determined; a read that does not run
+    counts as determined); the constraints defining them.  `runs(eid)`: the
+    event's guard."""
     program, ctx = enc.program, enc.ctx
-    cyclic = cyclic_reads(program, enc.rf_of_read)
     determined = enc.determined
     determined.update({r: z3.Bool(f"d{r}", ctx) for r in sorted(cyclic)})
     rank = {r: z3.Int(f"k{r}", ctx) for r in determined}

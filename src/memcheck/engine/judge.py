@@ -69,7 +69,8 @@ def judge_program(test: A.Test, program: Program, evaluator: Evaluator, model: s
     def decided(found: list, limit: Optional[int]) -> Judgement:
         """The verdict and flags by reachability questions, what was listed
         (`found`) seeding the flags; `limit`: the listing limit passed."""
-        d = decide(refinement, holds, deadline, frozenset().union(*(a.flags for a in found)))
+        d = decide(refinement, holds, lambda c: FinalState(test, program, c).holds(test.condition.prop),
+                   deadline, frozenset().union(*(a.flags for a in found)))
         states = list(dict.fromkeys(FinalState(test, program, a.candidate).state(locs) for a in d.found))
         return Judgement(verdict(states, int(d.positive), int(d.negative), d.flags, exhaustive=False,
                                  states_complete=False, limit=limit), program, d.found)

@@ -45,7 +45,7 @@ def allowed_states(refinement: Refinement, test: A.Test, program: Program, locs:
             value, determined = terms[i]
             lit = differs[(i, v)] = z3.Bool(f"differs {i} {v}", enc.ctx)
             refinement.solver.add(lit == (determined if v is None else
-                                          z3.Or(z3.Not(determined), value != z3.BitVecVal(v, value.size(), enc.ctx))))
+                                          z3.Or(z3.Not(determined), value != enc.const(v))))
         return lit
 
     found: list[Allowed] = []
