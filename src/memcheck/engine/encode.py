@@ -82,7 +82,7 @@ class Encoding:
         return wrap(bits) if self.codes is None else self.codes.value(bits)
 
     def term(self, v: Value) -> z3.BitVecRef:
-        """A program value as a 64-bit Z3 term."""
+        """A program value as a Z3 word (64 bits, or its code: engine/codes.py)."""
         if isinstance(v, VConst):
             return self.const(v.value)
         if isinstance(v, VRead):
