@@ -116,3 +116,36 @@ def test_arm64_barriers_and_acquire() -> None:
     text = CliRunner().invoke(main, ["lower", "--arch", "arm64",
                                      str(ROOT / "litmus" / "MP+release+acquire.litmus")]).output
     assert "STLR" in text and "LDAR" in text
+
+
+LLSC = """C llsc-status
+{}
+P0(int *x, int *y, spinlock_t *s)
+{
+	int r0 = xchg(x, 1);
+	int r1 = cmpxchg_acquire(y, 0, 2);
+	atomic_add(1, y);
+	spin_lock(s);
+	WRITE_ONCE(*y, 3);
+	spin_unlock(s);
+}
+P1(int *x, int *y)
+{
+	int r0 = atomic_fetch_add_release(1, x);
+	int r1 = READ_ONCE(*y);
+}
+exists (0:r0=2 /\\ 1:r1=0)
+"""
+
+
+def test_arm64_store_exclusive_status_is_a_word_register(tmp_path: Path, checker: Checker) -> None:
+    path = tmp_path / "llsc.litmus"
+    path.write_text(LLSC)
+    run = CliRunner().invoke(main, ["lower", "--arch", "arm64", "--atomics", "llsc", str(path)])
+    assert run.exit_code == 0, run.output
+    stores = [line for line in run.output.splitlines() if re.search(r"\bST(L)?XR\b", line)]
+    assert len(stores) == 5   # xchg, cmpxchg, atomic_add, fetch_add, the lock
+    assert all(re.search(r"\bST(L)?XR W\d+,X\d+,\[X\d+\]", line) for line in stores), run.output
+    asm = parse_asm_litmus(run.output, str(path))
+    assert checker.judge(asm, "arm64").verdict.observation == \
+        checker.judge(read_test(path), "arm64/llsc").verdict.observation

@@ -15,6 +15,8 @@ where every attempt succeeded (the thread's `ok` register is 0).
 """
 from __future__ import annotations
 
+import re
+
 import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -282,9 +284,12 @@ class ThreadCompiler:
             subst[k] = self.reg(v, pos) if k == "new" else self.text(v, pos)
         dst = dst or self.temp(pos)
         subst["dst"] = dst
-        for k in ("t0", "t1", "t2"):
-            if any("{" + k + "}" in s for s in steps):
-                subst[k] = self.temp(pos)
+        for i in range(3):
+            scratch, word = f"t{i}", f"w{i}"
+            if any("{" + scratch + "}" in s or "{" + word + "}" in s for s in steps):
+                subst[scratch] = self.temp(pos)
+                if "word_register" in self.table.syntax:  # the same register's 32-bit view
+                    subst[word] = self.table.syntax["word_register"].format(n=re.sub(r"\D", "", subst[scratch]))
         if any("{ok}" in s for s in steps):
             subst["ok"] = self.ok_reg(pos)
         for k in ("L0", "L1"):
