@@ -151,7 +151,7 @@ def test_arm64_store_exclusive_status_is_a_word_register(tmp_path: Path, checker
     assert run.exit_code == 0, run.output
     stores = [i for i in _instructions(run.output) if re.match(r"ST(L)?XR\b", i)]
     assert len(stores) == 5   # xchg, cmpxchg, atomic_add, fetch_add, the lock
-    assert all(re.fullmatch(r"ST(L)?XR W\d+,X\d+,\[X\d+\]", i) for i in stores), run.output
+    assert all(re.fullmatch(r"ST(L)?XR W\d+,[WX]\d+,\[X\d+\]", i) for i in stores), run.output
     asm = parse_asm_litmus(run.output, str(path))
     assert checker.judge(asm, "arm64").verdict.observation == \
         checker.judge(read_test(path), "arm64/llsc").verdict.observation
@@ -169,3 +169,40 @@ def test_power_reservations_name_r0_as_their_base(tmp_path: Path, checker: Check
     asm = parse_asm_litmus(run.output, str(path))
     assert checker.judge(asm, "power").verdict.observation == \
         checker.judge(read_test(path), "power").verdict.observation
+
+
+LOCKS = """C lock-sizes
+{}
+P0(int *x, spinlock_t *s)
+{
+	spin_lock(s);
+	WRITE_ONCE(*x, 1);
+	spin_unlock(s);
+}
+P1(int *x, spinlock_t *s)
+{
+	int r1 = spin_trylock(s);
+	int r0 = READ_ONCE(*x);
+	int r2 = spin_is_locked(s);
+	if (r1)
+		spin_unlock(s);
+}
+exists (1:r0=1 /\\ 1:r1=1)
+"""
+
+
+@pytest.mark.parametrize("options", [["--atomics", "amo"], ["--atomics", "llsc"], ["--kernel", "4.14"]])
+def test_arm64_accesses_a_lock_word_at_one_size(tmp_path: Path, options: list[str]) -> None:
+    # herd7 refuses a test accessing one location at two sizes
+    path = tmp_path / "locks.litmus"
+    path.write_text(LOCKS)
+    run = CliRunner().invoke(main, ["lower", "--arch", "arm64", *options, str(path)])
+    assert run.exit_code == 0, run.output
+    lock_regs = dict(re.findall(r"(\d+):(X\d+)=s;", run.output))
+    rows = [line.strip().rstrip(";").split("|") for line in run.output.splitlines()
+            if line.startswith(" ") and line.rstrip().endswith(";")]
+    on_lock = [cell.strip() for row in rows[1:] for t, cell in enumerate(row)
+               if f"[{lock_regs.get(str(t))}]" in cell]
+    assert len(on_lock) >= 5   # lock, unlock, trylock, is-locked, unlock (LL/SC: two for a lock)
+    assert all(re.search(r"\bW(\d+|ZR)\b", cell) and not re.search(r"\bX\d+,", cell) for cell in on_lock), \
+        run.output

@@ -284,14 +284,16 @@ class ThreadCompiler:
             subst[k] = self.reg(v, pos) if k == "new" else self.text(v, pos)
         dst = dst or self.temp(pos)
         subst["dst"] = dst
-        for i in range(3):
-            scratch, word = f"t{i}", f"w{i}"
-            if any("{" + scratch + "}" in s or "{" + word + "}" in s for s in steps):
-                subst[scratch] = self.temp(pos)
-                if "word_register" in self.table.syntax:  # the same register's 32-bit view
-                    subst[word] = self.table.syntax["word_register"].format(n=re.sub(r"\D", "", subst[scratch]))
+        for k in ("t0", "t1", "t2"):
+            if any("{" + k + "}" in s or "{" + k + "_w}" in s for s in steps):
+                subst[k] = self.temp(pos)
         if any("{ok}" in s for s in steps):
             subst["ok"] = self.ok_reg(pos)
+        word = self.table.syntax.get("word_register")
+        if word:  # {r_w}: register {r}'s 32-bit view
+            for k, r in list(subst.items()):
+                if r in self.table.registers:
+                    subst[k + "_w"] = word.format(n=re.sub(r"\D", "", r))
         for k in ("L0", "L1"):
             subst[k] = self.label()
         for s in steps:
