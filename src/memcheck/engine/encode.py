@@ -105,6 +105,11 @@ class Encoding:
             return self.true
         return all_of([self.literal(l) for l in g], self.ctx)
 
+    def may_alias(self, a: Event, b: Event) -> bool:
+        """Events a and b may access one address (not two different constants)."""
+        ca, cb = self.const_addr[a.eid], self.const_addr[b.eid]
+        return ca is None or cb is None or ca == cb
+
     def same_address(self, a: int, b: int) -> z3.BoolRef:
         """Events a and b access one address (true when both are that constant)."""
         ca = self.const_addr.get(a)
@@ -233,10 +238,6 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     writes = [e for e in events if e.kind == "W"]
     reads = [e for e in events if e.kind == "R"]
 
-    def may_alias(a: Event, b: Event) -> bool:
-        ca, cb = enc.const_addr[a.eid], enc.const_addr[b.eid]
-        return ca is None or cb is None or ca == cb
-
     instance = program.instance
 
     def own_later(w: Event, r: Event) -> bool:
@@ -246,7 +247,7 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         return k is not None and instance.get(w.eid) == k and (r.eid, w.eid) in program.po
 
     for r in reads:
-        enc.rf_of_read[r.eid] = [w.eid for w in writes if may_alias(w, r) and not exclusive(w.guard, r.guard)
+        enc.rf_of_read[r.eid] = [w.eid for w in writes if enc.may_alias(w, r) and not exclusive(w.guard, r.guard)
                                  and not own_later(w, r)]
     cyclic = cyclic_reads(program, enc.rf_of_read)
     enc.codes = value_codes(program, len(cyclic))
@@ -293,12 +294,12 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         cs += within(p, first, last)
     for i, w1 in enumerate(inner):
         for w2 in inner[i + 1:]:
-            if may_alias(w1, w2) and not exclusive(w1.guard, w2.guard):
+            if enc.may_alias(w1, w2) and not exclusive(w1.guard, w2.guard):
                 both = enc.co_pairs[(w1.eid, w2.eid)] = enc.conjunction(
                     [enc.guard(w1.guard), enc.guard(w2.guard), enc.same_address(w1.eid, w2.eid)])
                 apart = negate(equal(enc.position[w1.eid], enc.position[w2.eid]))
                 cs.append(apart if both is enc.true else implies(both, apart))
-    cs += lock_atomicity(enc, writes, may_alias)
+    cs += lock_atomicity(enc, writes)
     if program.loops:
         from .loops import loop_literals
         enc.loops, more = loop_literals(enc)
@@ -309,7 +310,7 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
 LOCK_READ, LOCK_WRITE = "LKR", "LKW"
 
 
-def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.BoolRef]:
+def lock_atomicity(enc: Encoding, writes: list[Event]) -> list[z3.BoolRef]:
     """Taking a lock is one atomic step: the lock read reads the write that
     comes immediately before the lock write in coherence order (what a
     spin_lock's successful attempt does; herd's lock.cat defines the lock
@@ -334,7 +335,7 @@ def lock_atomicity(enc: Encoding, writes: list[Event], may_alias) -> list[z3.Boo
                 and (r, w) not in enc.program.atomic_steps:
             continue
         lw = events[w]
-        others = [x for x in writes if x.eid != w and not x.is_init and may_alias(x, lw)
+        others = [x for x in writes if x.eid != w and not x.is_init and enc.may_alias(x, lw)
                   and not exclusive(x.guard, lw.guard)]
         for s in enc.rf_of_read.get(r, []):
             lit = enc.rf[(s, r)]

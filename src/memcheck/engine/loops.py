@@ -77,10 +77,8 @@ def reads_last_write(enc: Encoding, r: int) -> z3.BoolRef:
     for w in enc.rf_of_read.get(r, []):
         later = []
         for o in events:
-            if o.kind != "W" or o.is_init or o.eid == w or exclusive(o.guard, events[r].guard):
-                continue
-            ca, cr = enc.const_addr.get(o.eid), enc.const_addr.get(r)
-            if ca is not None and cr is not None and ca != cr:
+            if o.kind != "W" or o.is_init or o.eid == w or exclusive(o.guard, events[r].guard) \
+                    or not enc.may_alias(o, events[r]):
                 continue
             later.append(z3.And(enc.guard(o.guard), enc.addr_term[o.eid] == enc.addr_term[r],
                                 enc.co_literal(w, o.eid)))

@@ -28,10 +28,6 @@ def sequential(enc: Encoding) -> list[z3.BoolRef]:
             return a.is_init and not b.is_init
         return a.thread < b.thread if a.thread != b.thread else (a.eid, b.eid) in po
 
-    def may_alias(a: Event, b: Event) -> bool:
-        ca, cb = enc.const_addr[a.eid], enc.const_addr[b.eid]
-        return ca is None or cb is None or ca == cb
-
     writes = [e for e in events if e.kind == "W" and not e.is_init]
     out: list[z3.BoolRef] = []
     for r_eid, sources in enc.rf_of_read.items():
@@ -44,7 +40,7 @@ def sequential(enc: Encoding) -> list[z3.BoolRef]:
                 continue
             # no write to r's address runs between w and r
             hidden = [enc.conjunction([enc.guard(x.guard), enc.same_address(x.eid, r_eid)])
-                      for x in writes if before(x, r) and before(w, x) and may_alias(x, r)
+                      for x in writes if before(x, r) and before(w, x) and enc.may_alias(x, r)
                       and not exclusive(x.guard, r.guard)]
             if any(h is enc.true for h in hidden):
                 out.append(negate(lit))

@@ -16,7 +16,6 @@ where every attempt succeeded (the thread's `ok` register is 0).
 from __future__ import annotations
 
 import re
-
 import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import resources
