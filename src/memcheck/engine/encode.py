@@ -20,7 +20,7 @@ from ..lower.program import (Event, Literal, Program, Value, VBranch, VConst,
 from ..lower.values import wrap
 from .closures import ClosureLiterals
 from .codes import ValueCodes, value_codes
-from .grounded import cyclic_reads, determined_term, encode_grounding
+from .grounded import determined_term, encode_grounding, thin_air_reads
 
 if TYPE_CHECKING:
     from .loops import LoopLiterals
@@ -249,7 +249,7 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     for r in reads:
         enc.rf_of_read[r.eid] = [w.eid for w in writes if enc.may_alias(w, r) and not exclusive(w.guard, r.guard)
                                  and not own_later(w, r)]
-    cyclic = cyclic_reads(program, enc.rf_of_read)
+    cyclic = thin_air_reads(program, enc.rf_of_read)
     enc.codes = value_codes(program, len(cyclic))
 
     boolean, word = z3.BoolSort(ctx), z3.BitVecSort(enc.width, ctx)

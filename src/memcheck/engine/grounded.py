@@ -10,10 +10,10 @@ the condition.
 A read is determined when the write it reads from is, a write when every
 read its value depends on is: the least solution of these equations.  Only
 reads on a cycle of possible value flow (write value <- read, read <- write
-it may read from) can be undetermined; for them the encoding gets a Boolean
-`d<eid>` and a rank that must decrease along the justification, which rules
-out a cycle justifying itself.  Programs without such cycles (most tests)
-get no variables at all.
+it may read from), or fed by one, can be undetermined; for them the encoding
+gets a Boolean `d<eid>` and a rank that must decrease along the
+justification, which rules out a cycle justifying itself.  Programs without
+such cycles (most tests) get no variables at all.
 """
 from __future__ import annotations
 
@@ -41,9 +41,10 @@ def value_reads(program: Program, v: Optional[Value]) -> frozenset[int]:
     return frozenset(out)
 
 
-def cyclic_reads(program: Program, rf_of_read: dict[int, list[int]]) -> set[int]:
-    """Reads on a cycle of possible value flow (read -> write it may read
-    from -> reads that write's value depends on)."""
+def thin_air_reads(program: Program, rf_of_read: dict[int, list[int]]) -> set[int]:
+    """Reads that can be out of thin air: those on a cycle of possible value
+    flow (read -> write it may read from -> reads that write's value depends
+    on) and those such a cycle feeds."""
     fed_by = [0] * len(program.events)  # read -> the reads feeding it, as a bit row
     for r, ws in rf_of_read.items():
         for w in ws:
@@ -52,7 +53,11 @@ def cyclic_reads(program: Program, rf_of_read: dict[int, list[int]]) -> set[int]
     if not any(fed_by):
         return set()
     reach = R.plus(tuple(fed_by))
-    return {r for r in rf_of_read if (reach[r] >> r) & 1}
+    on_cycle = 0
+    for r in rf_of_read:
+        if (reach[r] >> r) & 1:
+            on_cycle |= 1 << r
+    return {r for r in rf_of_read if reach[r] & on_cycle}
 
 
 def live_term(enc, v: Optional[Value], leaf: Callable[[int], z3.BoolRef]) -> z3.BoolRef:
@@ -88,10 +93,10 @@ def live_reads(program: Program, v: Optional[Value], reads: Mapping[int, int],
 
 
 def encode_grounding(enc, cyclic: set[int], runs: Callable[[int], z3.BoolRef]) -> list[z3.BoolRef]:
-    """Fill `enc.determined` with `d<eid>` for each read on a value cycle
-    (`cyclic`: true iff its value is determined; a read that does not run
-    counts as determined); the constraints defining them.  `runs(eid)`: the
-    event's guard."""
+    """Fill `enc.determined` with `d<eid>` for each read that can be out of
+    thin air (`cyclic`, thin_air_reads: true iff its value is determined; a
+    read that does not run counts as determined); the constraints defining
+    them.  `runs(eid)`: the event's guard."""
     program, ctx = enc.program, enc.ctx
     determined = enc.determined
     determined.update({r: z3.Bool(f"d{r}", ctx) for r in sorted(cyclic)})
