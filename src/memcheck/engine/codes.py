@@ -6,8 +6,8 @@ comparisons, logical operators and `?:`), what matters of a value is its
 order against the program's constants and the other values: a determined
 value is one of the constants, and an out-of-thin-air value (engine/
 grounded.py) can only be compared.  So the constants (in their order) and,
-in each gap between them, as many values as there are reads on value
-cycles, coded in increasing order by a few bits, give exactly the
+in each gap between them, as many values as there are reads that can be
+out of thin air, coded in increasing order by a few bits, give exactly the
 behaviours of 64-bit words; codes are read back as the values they stand
 for.
 """
@@ -71,9 +71,9 @@ def program_values(program: Program) -> Iterator[Value]:
 
 
 def value_codes(program: Program, free: int) -> Optional[ValueCodes]:
-    """The codes of `program`'s values, `free` of them (the reads on value
-    cycles) possibly out of thin air; None when some operation computes
-    values: 64-bit words then."""
+    """The codes of `program`'s values, `free` of them possibly out of thin
+    air (the reads on a value cycle or fed by one: grounded.thin_air_reads);
+    None when some operation computes values: 64-bit words then."""
     constants = {0, 1}
     for v in program_values(program):
         if isinstance(v, VOp):
