@@ -17,6 +17,14 @@ def checker() -> Checker:
 
 
 @pytest.fixture(scope="session")
+def no_axioms(tmp_path_factory) -> str:
+    """A model file allowing every candidate: values out of thin air show."""
+    path = tmp_path_factory.mktemp("models") / "no-axioms.cat"
+    path.write_text('"no axioms"\n')
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def lkmm_corpus() -> Path:
     path = SHARED / "lkmm"
     if not (path / "herd7.tsv").exists():

@@ -1,11 +1,10 @@
 """Narrow value codes (engine/codes.py): a program that only copies and
 compares values is judged with a few bits a value, exactly as with 64-bit
-words; the sequential candidate (engine/sequential.py) is only a hint."""
+words."""
 from __future__ import annotations
 
 from unittest import mock
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,14 +64,6 @@ def test_a_constant_near_the_top_of_the_word_is_coded():
     top = (1 << 63) - 1
     codes = value_codes(program([top, -(1 << 63)]), 3)
     assert codes is not None and codes.value(codes.bits(top)) == top
-
-
-@pytest.fixture(scope="module")
-def no_axioms(tmp_path_factory) -> str:
-    """A model allowing every candidate: values out of thin air show."""
-    path = tmp_path_factory.mktemp("models") / "no-axioms.cat"
-    path.write_text('"no axioms"\n')
-    return str(path)
 
 
 def judged(checker, text: str, model: str, **mode):

@@ -117,13 +117,6 @@ exists (0:r0=%s)
 """
 
 
-@pytest.fixture(scope="module")
-def no_axioms(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("models") / "no-axioms.cat"
-    path.write_text('"no axioms"\n')
-    return str(path)
-
-
 def test_a_value_a_cycle_feeds_is_out_of_thin_air(checker, no_axioms):
     for value in (0, 1, 7):
         test = parse_test_text((FED_BY_A_CYCLE % value).encode(), "<test>")

@@ -249,8 +249,8 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
     for r in reads:
         enc.rf_of_read[r.eid] = [w.eid for w in writes if enc.may_alias(w, r) and not exclusive(w.guard, r.guard)
                                  and not own_later(w, r)]
-    cyclic = thin_air_reads(program, enc.rf_of_read)
-    enc.codes = value_codes(program, len(cyclic))
+    thin_air = thin_air_reads(program, enc.rf_of_read)
+    enc.codes = value_codes(program, len(thin_air))
 
     boolean, word = z3.BoolSort(ctx), z3.BitVecSort(enc.width, ctx)
     enc.branch = [variable(f"b{b.index}", boolean) for b in program.branches]
@@ -283,7 +283,7 @@ def encode(program: Program, ctx: Optional[z3.Context] = None) -> Encoding:
         else:
             cs.append(negate(g))
 
-    cs += encode_grounding(enc, cyclic, lambda eid: enc.guard(events[eid].guard))
+    cs += encode_grounding(enc, thin_air, lambda eid: enc.guard(events[eid].guard))
 
     inner = [w for w in writes if not w.is_init]
     # a write's position is 1 to the number of writes (keeps models finite

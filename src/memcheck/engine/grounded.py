@@ -92,14 +92,14 @@ def live_reads(program: Program, v: Optional[Value], reads: Mapping[int, int],
     return set().union(*(live_reads(program, a, reads, branches) for a in v.args))
 
 
-def encode_grounding(enc, cyclic: set[int], runs: Callable[[int], z3.BoolRef]) -> list[z3.BoolRef]:
+def encode_grounding(enc, thin_air: set[int], runs: Callable[[int], z3.BoolRef]) -> list[z3.BoolRef]:
     """Fill `enc.determined` with `d<eid>` for each read that can be out of
-    thin air (`cyclic`, thin_air_reads: true iff its value is determined; a
+    thin air (`thin_air`, thin_air_reads: true iff its value is determined; a
     read that does not run counts as determined); the constraints defining
     them.  `runs(eid)`: the event's guard."""
     program, ctx = enc.program, enc.ctx
     determined = enc.determined
-    determined.update({r: z3.Bool(f"d{r}", ctx) for r in sorted(cyclic)})
+    determined.update({r: z3.Bool(f"d{r}", ctx) for r in sorted(thin_air)})
     rank = {r: z3.Int(f"k{r}", ctx) for r in determined}
     true = z3.BoolVal(True, ctx)
 
@@ -114,7 +114,7 @@ def encode_grounding(enc, cyclic: set[int], runs: Callable[[int], z3.BoolRef]) -
             rf = enc.rf[(w, r)]
             justified.append(z3.And(rf, live_term(enc, value, is_determined)))
             # a determined value's justification is well founded: ranks decrease along it
-            if value_reads(program, value) & cyclic:
+            if value_reads(program, value) & thin_air:
                 below = live_term(enc, value, lambda s: rank[r] > rank[s] if s in rank else true)
                 constraints.append(z3.Implies(z3.And(rf, determined[r]), below))
         constraints.append(determined[r] == z3.Or([z3.Not(runs(r))] + justified))
